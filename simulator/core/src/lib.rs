@@ -1,0 +1,29 @@
+//! The domain of the simulator and its eligibility engine.
+//!
+//! - [`insurer`]: 保険者番号 with its 検証番号, insurer kinds.
+//! - [`person`], [`qualification`]: insured persons and their qualification histories. Nothing
+//!   about eligibility is stored as a flag: it is decided for a date from the history
+//!   ([`eligibility`]), and age-dependent facts (未就学, 高齢受給者, 負担割合, 限度額区分) are derived
+//!   for that date ([`derive`]).
+//! - [`population`]: the set of persons and insurers with a lookup index by card keys.
+//! - [`engine`]: request documents in, result documents (or `.err` rejections) out.
+//!
+//! Invariant: no IO and no clock. The current time is always a parameter.
+
+pub mod date;
+pub mod derive;
+pub mod eligibility;
+pub mod engine;
+pub mod insurer;
+pub mod kana;
+pub mod keys;
+pub mod person;
+pub mod population;
+pub mod qualification;
+
+pub use eligibility::{Decision, decide};
+pub use engine::{Engine, EngineConfig, FileOutcome, OutcomeSummary};
+pub use insurer::{Insurer, InsurerKind, InsurerNumber};
+pub use person::{Income, Person, Sex};
+pub use population::Population;
+pub use qualification::{Loss, LossReason, Qualification, Relationship};

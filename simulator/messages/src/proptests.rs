@@ -1,0 +1,309 @@
+//! Property tests over every message type: writing then reading gives back the same value, in
+//! both encodings and layouts, and reading never panics on arbitrary bytes.
+//!
+//! Values are generated from a "template": a fully populated instance serialized to JSON. Every
+//! string leaf becomes an arbitrary string or is removed (an absent optional element), every array
+//! gets 0–3 elements, and leaves marked [`REQUIRED`] are always present.
+
+use proptest::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::siquc01::*;
+use crate::xml::{XmlStyle, read_document, write_document};
+use crate::{TextEncoding, webapi};
+
+const REQUIRED: &str = "!required";
+
+fn text() -> BoxedStrategy<String> {
+    // ASCII with markup characters, full- and half-width Japanese, 旧字体, and the ideographic space.
+    "[ -~あ-んア-ンｦ-ﾟ一-龠　髙﨑邊]{0,12}".boxed()
+}
+
+fn leaf(template: &Value) -> BoxedStrategy<Option<Value>> {
+    match template {
+        Value::String(s) if s == REQUIRED => text().prop_map(|s| Some(Value::String(s))).boxed(),
+        Value::String(_) => proptest::option::of(text().prop_map(Value::String)).boxed(),
+        Value::Array(items) => {
+            let item = items.first().cloned().unwrap_or(Value::Null);
+            proptest::collection::vec(node(&item), 0..3)
+                .prop_map(|v| Some(Value::Array(v)))
+                .boxed()
+        }
+        Value::Object(_) if contains_required(template) => node(template).prop_map(Some).boxed(),
+        Value::Object(_) => proptest::option::of(node(template)).boxed(),
+        other => Just(Some(other.clone())).boxed(),
+    }
+}
+
+fn contains_required(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s == REQUIRED,
+        Value::Object(map) => map.values().any(contains_required),
+        _ => false,
+    }
+}
+
+fn node(template: &Value) -> BoxedStrategy<Value> {
+    match template {
+        Value::Object(map) => {
+            let fields: Vec<BoxedStrategy<(String, Option<Value>)>> = map
+                .iter()
+                .map(|(k, v)| {
+                    let k = k.clone();
+                    leaf(v).prop_map(move |v| (k.clone(), v)).boxed()
+                })
+                .collect();
+            fields
+                .prop_map(|fields| {
+                    Value::Object(
+                        fields
+                            .into_iter()
+                            .filter_map(|(k, v)| v.map(|v| (k, v)))
+                            .collect(),
+                    )
+                })
+                .boxed()
+        }
+        other => leaf(other).prop_map(|v| v.unwrap_or(Value::Null)).boxed(),
+    }
+}
+
+fn like<T: Serialize + DeserializeOwned + std::fmt::Debug>(template: &T) -> BoxedStrategy<T> {
+    let json = serde_json::to_value(template).expect("templates serialize");
+    node(&json)
+        .prop_map(|v| serde_json::from_value(v).expect("generated from the template's shape"))
+        .boxed()
+}
+
+fn s(v: &str) -> Option<String> {
+    Some(v.to_owned())
+}
+
+fn full_search_info() -> QualificationConfirmSearchInfo {
+    QualificationConfirmSearchInfo {
+        insurer_number: s("x"),
+        insured_card_symbol: s("x"),
+        insured_identification_number: s("x"),
+        insured_branch_number: s("x"),
+        birthdate: s("x"),
+        limit_application_certificate_related_cons_flg: s("x"),
+        arbitrary_identifier: s("x"),
+    }
+}
+
+fn full_request() -> QualificationConfirmRequest {
+    QualificationConfirmRequest {
+        header: RequestHeader {
+            qualification_confirmation_date: s("x"),
+            medical_institution_code: s("x"),
+            arbitrary_file_identifier: s("x"),
+        },
+        body: RequestBody {
+            qualification_confirm_search_info: Some(full_search_info()),
+        },
+    }
+}
+
+/// A result with every element of the tree present.
+pub(crate) fn full_result() -> QualificationConfirmResult {
+    let json = serde_json::json!({
+        "MessageHeader": {
+            "ProcessExecutionTime": REQUIRED, "QualificationConfirmationDate": "x",
+            "MedicalInstitutionCode": "x", "ArbitraryFileIdentifier": "x",
+            "ReferenceClassification": "x", "SegmentOfResult": REQUIRED, "ErrorCode": "x",
+            "ErrorMessage": "x", "CharacterCodeIdentifier": REQUIRED
+        },
+        "MessageBody": {
+            "ProcessingResultStatus": REQUIRED, "ProcessingResultCode": "x",
+            "ProcessingResultMessage": "x", "QualificationValidity": "x",
+            "QualificationConfirmSearchInfo": serde_json::to_value(full_search_info()).unwrap(),
+            "PrescriptionIssueSelect": "x",
+            "ResultList": { "ResultOfQualificationConfirmation": [full_result_item()] }
+        }
+    });
+    serde_json::from_value(json).expect("the full result is well-formed")
+}
+
+fn full_result_item() -> Value {
+    let names = [
+        "InsuredCardClassification",
+        "InsurerNumber",
+        "InsuredCardSymbol",
+        "InsuredIdentificationNumber",
+        "InsuredBranchNumber",
+        "PersonalFamilyClassification",
+        "InsuredName",
+        "Name",
+        "NameOfOther",
+        "NameKana",
+        "NameOfOtherKana",
+        "Sex1",
+        "Sex2",
+        "Birthdate",
+        "Address",
+        "PostNumber",
+        "QualificationDate",
+        "DisqualificationDate",
+        "InsuredCertificateIssuanceDate",
+        "InsuredCardValidDate",
+        "InsuredCardExpirationDate",
+        "InsuredPartialContributionRatio",
+        "PreschoolClassification",
+        "ReasonOfLoss",
+        "InsurerName",
+        "LimitApplicationCertificateRelatedConsFlg",
+        "LimitApplicationCertificateRelatedConsTime",
+        "SpecificDiseasesCertificateRelatedConsFlg",
+        "SpecificDiseasesCertificateRelatedConsTime",
+        "SpecificHealthCheckupsInfoConsFlg",
+        "SpecificHealthCheckupsInfoConsTime",
+        "SpecificHealthCheckupsInfoAvailableTime",
+        "PharmacistsInfoConsFlg",
+        "PharmacistsInfoConsTime",
+        "PharmacistsInfoAvailableTime",
+        "DiagnosisInfoConsFlg",
+        "DiagnosisInfoConsTime",
+        "DiagnosisInfoAvailableTime",
+        "OperationInfoConsFlg",
+        "OperationInfoConsTime",
+        "OperationInfoAvailableTime",
+        "ArbitraryIdentifier",
+        "ReferenceNumber",
+    ];
+    let mut item: serde_json::Map<String, Value> = names
+        .iter()
+        .map(|n| (n.to_string(), Value::from("x")))
+        .collect();
+    let all = |names: &[&str]| -> Value {
+        Value::Object(
+            names
+                .iter()
+                .map(|n| (n.to_string(), Value::from("x")))
+                .collect(),
+        )
+    };
+    item.insert(
+        "ElderlyRecipientCertificateInfo".into(),
+        all(&[
+            "ElderlyRecipientCertificateDate",
+            "ElderlyRecipientValidStartDate",
+            "ElderlyRecipientValidEndDate",
+            "ElderlyRecipientContributionRatio",
+        ]),
+    );
+    item.insert(
+        "LimitApplicationCertificateRelatedInfo".into(),
+        all(&[
+            "LimitApplicationCertificateClassification",
+            "LimitApplicationCertificateClassificationFlag",
+            "LimitApplicationCertificateDate",
+            "LimitApplicationCertificateValidStartDate",
+            "LimitApplicationCertificateValidEndDate",
+            "LimitApplicationCertificateLongTermDate",
+        ]),
+    );
+    item.insert(
+        "SpecificDiseasesCertificateList".into(),
+        serde_json::json!({ "SpecificDiseasesCertificateInfo": [all(&[
+            "SpecificDiseasesDiseaseCategory", "SpecificDiseasesCertificateDate",
+            "SpecificDiseasesValidStartDate", "SpecificDiseasesValidEndDate",
+            "SpecificDiseasesSelfPay",
+        ])] }),
+    );
+    item.insert(
+        "PublicExpenseResultList".into(),
+        serde_json::json!({ "MedicalTicketInfo": [all(&[
+            "TicketType", "MedicalTicketValidDate", "MedicalTicketExpirationDate", "IssueNumber",
+            "MedicalTreatmentMonth", "DesignatedMedicalInstitutionCode",
+            "DesignatedMedicalInstitutionFlag", "DesignatedMedicalInstitutionName",
+            "PrescriptionIssuerMedicalInstitutionCode", "PrescriptionIssuerMedicalInstitutionName",
+            "InjuryName1", "InjuryName2", "InjuryName3", "MedicalTreatmentType", "SelfPayAmount",
+            "DistrictContactName", "HandlingContactName", "SingleOrCombinedUse",
+            "StatusOfSocialInsurance", "ConsistencyFlag", "StatusOfInfecton",
+            "StatusOfElderlyMedicalCare", "StatusOfPrefecturalExpenses", "Remarks1", "Remarks2",
+            "Remarks3",
+        ])] }),
+    );
+    Value::Object(item)
+}
+
+fn styles() -> impl Strategy<Value = (TextEncoding, XmlStyle)> {
+    (
+        prop_oneof![Just(TextEncoding::Utf8), Just(TextEncoding::ShiftJis)],
+        prop_oneof![Just(0usize), Just(2), Just(4)],
+        any::<bool>(),
+    )
+        .prop_map(|(e, indent, crlf)| (e, XmlStyle { indent, crlf }))
+}
+
+fn round_trip<T>(value: &T, (encoding, style): (TextEncoding, XmlStyle)) -> T
+where
+    T: Serialize + DeserializeOwned,
+{
+    let bytes = write_document(value, encoding, style).expect("serializes");
+    let (back, decoded) = read_document::<T>(&bytes).expect("reads back");
+    assert_eq!(decoded.encoding, encoding);
+    back
+}
+
+#[test]
+fn the_full_templates_have_every_element() {
+    // Guards the templates themselves: a misspelt element name would be dropped silently by serde.
+    let result = full_result();
+    let json = serde_json::to_value(&result).unwrap();
+    let item = &json["MessageBody"]["ResultList"]["ResultOfQualificationConfirmation"][0];
+    assert_eq!(item.as_object().unwrap().len(), 47);
+    assert_eq!(
+        item["PublicExpenseResultList"]["MedicalTicketInfo"][0]
+            .as_object()
+            .unwrap()
+            .len(),
+        26
+    );
+    assert_eq!(serde_json::to_value(full_request()).unwrap()["MessageBody"]["QualificationConfirmSearchInfo"].as_object().unwrap().len(), 7);
+}
+
+proptest! {
+    #[test]
+    fn request_round_trips(req in like(&full_request()), style in styles()) {
+        prop_assert_eq!(round_trip(&req, style), req);
+    }
+
+    #[test]
+    fn result_round_trips(res in like(&full_result()), style in styles()) {
+        prop_assert_eq!(round_trip(&res, style), res);
+    }
+
+    #[test]
+    fn json_search_round_trips(req in like(&full_request()), res in like(&full_result())) {
+        let body = webapi::SearchRequest { xml_msg: req };
+        let text = serde_json::to_string(&body).unwrap();
+        prop_assert_eq!(serde_json::from_str::<webapi::SearchRequest>(&text).unwrap(), body);
+        let response = webapi::SearchResponse::from(res);
+        let text = serde_json::to_string(&response).unwrap();
+        prop_assert_eq!(serde_json::from_str::<webapi::SearchResponse>(&text).unwrap(), response);
+    }
+
+    #[test]
+    fn reading_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = read_document::<QualificationConfirmRequest>(&bytes);
+    }
+
+    #[test]
+    fn reading_mangled_requests_never_panics(
+        req in like(&full_request()),
+        cut in any::<prop::sample::Index>(),
+        flip in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+    ) {
+        let mut bytes = write_document(&req, TextEncoding::ShiftJis, XmlStyle::default()).unwrap();
+        let at = flip.index(bytes.len());
+        bytes[at] = byte;
+        bytes.truncate(cut.index(bytes.len() + 1));
+        if let Ok((r, _)) = read_document::<QualificationConfirmRequest>(&bytes) {
+            let _ = r.required();
+        }
+    }
+}

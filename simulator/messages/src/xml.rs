@@ -1,0 +1,220 @@
+//! Reading and writing whole XML documents of the interface: decode the bytes, check that the
+//! document is well formed with the `XmlMsg` root, then map it onto a wire type with serde; and the
+//! reverse, with the XML declaration, indentation and line ends of the configured style.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::encoding::{self, DecodeError, Decoded, TextEncoding};
+
+/// The root element of every message.
+pub const ROOT: &str = "XmlMsg";
+
+/// How result documents are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XmlStyle {
+    /// Spaces per indentation level; 0 writes the document on one line.
+    pub indent: usize,
+    /// Line ends are CRLF (as written by the Windows terminal) rather than LF.
+    pub crlf: bool,
+}
+
+impl Default for XmlStyle {
+    fn default() -> Self {
+        XmlStyle {
+            indent: 4,
+            crlf: true,
+        }
+    }
+}
+
+/// Why a request document could not be read. Each of these is answered with an `.err` file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The bytes contradict the declared encoding, or are empty.
+    #[error("{0}")]
+    Encoding(#[from] DecodeError),
+    /// The text is not well-formed XML.
+    #[error("not well-formed XML at byte {position}: {detail}")]
+    NotXml {
+        /// Byte offset in the decoded text.
+        position: u64,
+        /// What the parser said.
+        detail: String,
+    },
+    /// A document type declaration: not used by the interface, and refused.
+    #[error("a DOCTYPE declaration is not allowed")]
+    Doctype,
+    /// The root element is not `XmlMsg`.
+    #[error("the root element is <{found}>, expected <XmlMsg>")]
+    WrongRoot {
+        /// The root element found.
+        found: String,
+    },
+    /// Well-formed, but the elements do not have the message's structure.
+    #[error("the message structure is wrong: {0}")]
+    Structure(String),
+    /// A required element is absent.
+    #[error("missing required element {0}")]
+    MissingElement(&'static str),
+}
+
+/// Decodes `bytes` and reads them as message `T` (whose serde root is `XmlMsg`).
+pub fn read_document<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, Decoded), ReadError> {
+    let decoded = encoding::decode(bytes)?;
+    check_well_formed(&decoded.text)?;
+    let value =
+        quick_xml::de::from_str(&decoded.text).map_err(|e| ReadError::Structure(e.to_string()))?;
+    Ok((value, decoded))
+}
+
+/// Checks that `text` is one well-formed element named `XmlMsg`, with no DOCTYPE.
+pub fn check_well_formed(text: &str) -> Result<(), ReadError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut depth = 0usize;
+    let mut seen_root = false;
+    loop {
+        let position = reader.buffer_position();
+        let event = reader.read_event().map_err(|e| ReadError::NotXml {
+            position: reader.error_position(),
+            detail: e.to_string(),
+        })?;
+        let not_xml = |detail: &str| ReadError::NotXml {
+            position,
+            detail: detail.to_owned(),
+        };
+        match event {
+            Event::Start(e) | Event::Empty(e) if depth == 0 => {
+                if seen_root {
+                    return Err(not_xml("more than one root element"));
+                }
+                seen_root = true;
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                if name != ROOT {
+                    return Err(ReadError::WrongRoot { found: name });
+                }
+                if matches!(event_kind(&reader, text, position), Kind::Start) {
+                    depth = 1;
+                }
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Text(t) if depth == 0 => {
+                if !t.iter().all(u8::is_ascii_whitespace) {
+                    return Err(not_xml("text outside the root element"));
+                }
+            }
+            Event::CData(_) if depth == 0 => {
+                return Err(not_xml("text outside the root element"));
+            }
+            Event::DocType(_) => return Err(ReadError::Doctype),
+            Event::Eof => {
+                if depth > 0 {
+                    return Err(not_xml("unexpected end of document"));
+                }
+                if !seen_root {
+                    return Err(not_xml("no root element"));
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+}
+
+enum Kind {
+    Start,
+    Empty,
+}
+
+/// Whether the element read at `position` was `<x>` or `<x/>`.
+fn event_kind(reader: &quick_xml::Reader<&[u8]>, text: &str, position: u64) -> Kind {
+    let end = usize::try_from(reader.buffer_position()).unwrap_or(text.len());
+    let start = usize::try_from(position).unwrap_or(0);
+    let raw = text.get(start..end).unwrap_or("").trim_end();
+    if raw.ends_with("/>") {
+        Kind::Empty
+    } else {
+        Kind::Start
+    }
+}
+
+/// Serializes message `value` as a complete document in `encoding`, laid out in `style`.
+pub fn write_document<T: Serialize>(
+    value: &T,
+    encoding: TextEncoding,
+    style: XmlStyle,
+) -> Result<Vec<u8>, quick_xml::SeError> {
+    let text = write_text(value, encoding, style)?;
+    Ok(encoding.encode(&text).into_owned())
+}
+
+/// Like [`write_document`], but returns the text before encoding.
+pub fn write_text<T: Serialize>(
+    value: &T,
+    encoding: TextEncoding,
+    style: XmlStyle,
+) -> Result<String, quick_xml::SeError> {
+    let nl = if style.crlf { "\r\n" } else { "\n" };
+    let mut body = String::with_capacity(4096);
+    let mut ser = quick_xml::se::Serializer::new(&mut body);
+    if style.indent > 0 {
+        ser.indent(' ', style.indent);
+    }
+    value.serialize(ser)?;
+    let mut out = String::with_capacity(body.len() + 128);
+    out.push_str("<?xml version=\"1.0\" encoding=\"");
+    out.push_str(encoding.declaration_label());
+    out.push_str("\" standalone=\"no\"?>");
+    out.push_str(nl);
+    if style.crlf && style.indent > 0 {
+        // Text content never holds a raw line end: the serializer escapes none, and values of
+        // this interface are single-line, so every '\n' here is layout.
+        out.push_str(&body.replace('\n', "\r\n"));
+    } else {
+        out.push_str(&body);
+    }
+    out.push_str(nl);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_formedness() {
+        assert!(check_well_formed("<?xml version=\"1.0\"?>\r\n<XmlMsg><A/></XmlMsg>\r\n").is_ok());
+        assert!(check_well_formed("<XmlMsg/>").is_ok());
+        assert!(matches!(
+            check_well_formed("<Other/>"),
+            Err(ReadError::WrongRoot { found }) if found == "Other"
+        ));
+        assert!(matches!(
+            check_well_formed("<XmlMsg><A></XmlMsg>"),
+            Err(ReadError::NotXml { .. })
+        ));
+        assert!(matches!(
+            check_well_formed("<XmlMsg>"),
+            Err(ReadError::NotXml { .. })
+        ));
+        assert!(matches!(
+            check_well_formed("hello"),
+            Err(ReadError::NotXml { .. })
+        ));
+        assert!(matches!(
+            check_well_formed("<XmlMsg/><XmlMsg/>"),
+            Err(ReadError::NotXml { .. })
+        ));
+        assert!(matches!(
+            check_well_formed("<XmlMsg/>x"),
+            Err(ReadError::NotXml { .. })
+        ));
+        assert!(matches!(
+            check_well_formed("<!DOCTYPE x [<!ENTITY a \"b\">]><XmlMsg/>"),
+            Err(ReadError::Doctype)
+        ));
+    }
+}
