@@ -160,6 +160,13 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     }
 }
 
+/// Decodes Shift_JIS, replacing invalid sequences (for showing text such as `.err` files, which
+/// carry no declaration). Returns the text, and whether anything was replaced.
+pub fn shift_jis_lossy(bytes: &[u8]) -> (String, bool) {
+    let (text, _, replaced) = encoding_rs::SHIFT_JIS.decode(bytes);
+    (text.into_owned(), replaced)
+}
+
 /// Reads the `encoding` pseudo-attribute of an XML declaration, if the document starts with one.
 fn declared_encoding(bytes: &[u8]) -> Option<String> {
     let rest = bytes.strip_prefix(b"<?xml")?;

@@ -101,10 +101,8 @@ pub fn check_well_formed(text: &str) -> Result<(), ReadError> {
             }
             Event::Start(_) => depth += 1,
             Event::End(_) => depth = depth.saturating_sub(1),
-            Event::Text(t) if depth == 0 => {
-                if !t.iter().all(u8::is_ascii_whitespace) {
-                    return Err(not_xml("text outside the root element"));
-                }
+            Event::Text(t) if depth == 0 && !t.iter().all(u8::is_ascii_whitespace) => {
+                return Err(not_xml("text outside the root element"));
             }
             Event::CData(_) if depth == 0 => {
                 return Err(not_xml("text outside the root element"));

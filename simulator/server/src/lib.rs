@@ -1,1 +1,18 @@
-//! placeholder
+//! The `simulator` binary's library: everything that touches the outside world.
+//!
+//! - [`dropbox`]: the shared folder (`req/`, `res/`, `face/`), crash-safe answering.
+//! - [`http`]: the Web API, XML over HTTP and the admin API (`app(shared) -> Router`).
+//! - [`journal`]: the SQLite journal of every exchange.
+//! - [`config`], [`clock`], [`shared`]: settings, time, and the state they share.
+//! - [`serve`]: wires them together until a shutdown signal.
+//!
+//! Invariant: this is the only crate that binds sockets, touches folders or reads the clock.
+
+pub mod client;
+pub mod clock;
+pub mod config;
+pub mod dropbox;
+pub mod http;
+pub mod journal;
+pub mod serve;
+pub mod shared;

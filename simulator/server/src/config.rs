@@ -1,0 +1,204 @@
+//! The simulator's configuration: `default-config.toml` (embedded and printed by
+//! `simulator config show`) overlaid by a user file, then by command-line options.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use sim_core::engine::{EngineConfig, NewerResults, PartialRatio};
+use sim_messages::{ErrorCatalogue, TextEncoding, XmlStyle};
+
+/// The commented default configuration.
+pub const DEFAULT_CONFIG: &str = include_str!("../default-config.toml");
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The terminal's file interface.
+    pub terminal: Terminal,
+    /// Eligibility rules.
+    pub eligibility: Eligibility,
+    /// The generated population.
+    pub population: PopulationConfig,
+    /// HTTP.
+    pub http: Http,
+    /// Web API.
+    pub webapi: WebApi,
+    /// The journal.
+    pub journal: JournalConfig,
+}
+
+/// `[terminal]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Terminal {
+    /// `shift_jis` or `utf-8`.
+    pub result_encoding: String,
+    /// Spaces per indentation level.
+    pub indent: usize,
+    /// `crlf` or `lf`.
+    pub line_ending: String,
+    /// `[min, max]` in milliseconds.
+    pub response_delay_ms: [u64; 2],
+    /// `auto` or `poll`.
+    pub watch: String,
+    /// Scan interval.
+    pub poll_interval_ms: u64,
+    /// fsync results.
+    pub fsync: bool,
+    /// Request size limit.
+    pub max_request_bytes: usize,
+    /// `.err` content template.
+    pub err_template: String,
+    /// Path of an error catalogue file.
+    pub error_catalogue: Option<PathBuf>,
+}
+
+/// `[eligibility]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eligibility {
+    /// See the default file.
+    pub not_found_is_error: bool,
+    /// See the default file.
+    pub enforce_check_digit: bool,
+    /// See the default file.
+    pub allow_future_date: bool,
+    /// `current` or `searched-and-current`.
+    pub newer_results: String,
+    /// `always` or `kouki-only`.
+    pub partial_ratio: String,
+}
+
+/// `[population]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationConfig {
+    /// Generator seed.
+    pub seed: u64,
+    /// Generated persons.
+    pub size: usize,
+}
+
+/// `[http]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    /// Listen address.
+    pub listen: String,
+}
+
+/// `[webapi]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebApi {
+    /// Token lifetime.
+    pub token_lifetime_s: u64,
+}
+
+/// `[journal]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalConfig {
+    /// Retention.
+    pub max_entries: u64,
+}
+
+impl Config {
+    /// The defaults.
+    pub fn default_config() -> Config {
+        toml::from_str(DEFAULT_CONFIG)
+            .unwrap_or_else(|e| unreachable!("default-config.toml is valid: {e}"))
+    }
+
+    /// The defaults overlaid with the file at `path`.
+    pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+        let Some(path) = path else {
+            return Ok(Config::default_config());
+        };
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut base: toml::Table = toml::from_str(DEFAULT_CONFIG)?;
+        let user: toml::Table =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        merge(&mut base, user);
+        let config: Config = toml::Value::Table(base)
+            .try_into()
+            .with_context(|| format!("invalid configuration in {}", path.display()))?;
+        config.engine_config()?;
+        Ok(config)
+    }
+
+    /// The result encoding.
+    pub fn encoding(&self) -> anyhow::Result<TextEncoding> {
+        match self.terminal.result_encoding.as_str() {
+            "shift_jis" | "Shift_JIS" | "sjis" => Ok(TextEncoding::ShiftJis),
+            "utf-8" | "UTF-8" | "utf8" => Ok(TextEncoding::Utf8),
+            other => bail!("terminal.result_encoding is \"shift_jis\" or \"utf-8\", not {other:?}"),
+        }
+    }
+
+    /// The engine settings this configuration describes.
+    pub fn engine_config(&self) -> anyhow::Result<EngineConfig> {
+        let t = &self.terminal;
+        let e = &self.eligibility;
+        let catalogue = match &t.error_catalogue {
+            None => ErrorCatalogue::mock(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading error catalogue {}", path.display()))?;
+                ErrorCatalogue::from_toml(&text)
+                    .with_context(|| format!("error catalogue {}", path.display()))?
+            }
+        };
+        if t.response_delay_ms[0] > t.response_delay_ms[1] {
+            bail!("terminal.response_delay_ms is [min, max] with min <= max");
+        }
+        if !matches!(t.watch.as_str(), "auto" | "poll") {
+            bail!("terminal.watch is \"auto\" or \"poll\", not {:?}", t.watch);
+        }
+        Ok(EngineConfig {
+            result_encoding: self.encoding()?,
+            style: XmlStyle {
+                indent: t.indent,
+                crlf: match t.line_ending.as_str() {
+                    "crlf" => true,
+                    "lf" => false,
+                    other => bail!("terminal.line_ending is \"crlf\" or \"lf\", not {other:?}"),
+                },
+            },
+            catalogue,
+            not_found_is_error: e.not_found_is_error,
+            enforce_check_digit: e.enforce_check_digit,
+            allow_future_date: e.allow_future_date,
+            newer_results: match e.newer_results.as_str() {
+                "current" => NewerResults::Current,
+                "searched-and-current" => NewerResults::SearchedAndCurrent,
+                other => bail!(
+                    "eligibility.newer_results is \"current\" or \"searched-and-current\", not {other:?}"
+                ),
+            },
+            partial_ratio: match e.partial_ratio.as_str() {
+                "always" => PartialRatio::Always,
+                "kouki-only" => PartialRatio::KoukiOnly,
+                other => bail!(
+                    "eligibility.partial_ratio is \"always\" or \"kouki-only\", not {other:?}"
+                ),
+            },
+            max_request_bytes: t.max_request_bytes,
+            err_template: t.err_template.clone(),
+        })
+    }
+}
+
+fn merge(base: &mut toml::Table, user: toml::Table) {
+    for (k, v) in user {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(u)) => merge(b, u),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}

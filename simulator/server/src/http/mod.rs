@@ -1,0 +1,36 @@
+//! The HTTP side of the simulator, one router for:
+//! - the Web API variant (`/oqs-api-pro/…/auth`, `/oqs-api-pro/…/search`), [`webapi`];
+//! - XML over HTTP: the bytes of a request file in, the bytes of its result file out, [`xml`];
+//! - the admin API (`/admin/…`) used by the CLI and tests, [`admin`].
+//!
+//! `app(shared)` builds the router without binding anything, so tests drive it in-process.
+
+mod admin;
+mod webapi;
+mod xml;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::shared::Shared;
+
+/// Path of the Web API login (as used by the one public client).
+pub const AUTH_PATH: &str = "/oqs-api-pro/MSA12020/ILI12020SV01/auth";
+/// Path of the Web API qualification search.
+pub const SEARCH_PATH: &str = "/oqs-api-pro/MSA01030/ILI01030SV01/search";
+
+/// The router.
+pub fn app(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(AUTH_PATH, post(webapi::auth))
+        .route(SEARCH_PATH, post(webapi::search))
+        .route("/oqs/xml", post(xml::post_default))
+        .route("/oqs/req/{name}", post(xml::post_named))
+        .route("/admin/status", get(admin::status))
+        .route("/admin/journal", get(admin::journal))
+        .route("/admin/journal/{id}", get(admin::journal_entry))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .with_state(shared)
+}

@@ -1,0 +1,93 @@
+//! XML over HTTP: `POST /oqs/req/{name}` takes the exact bytes of a request file named `name` and
+//! answers with the exact bytes of the result file (200), or of the `.err` file when the terminal
+//! would reject the request (422). `POST /oqs/xml` is the same for a single-check request with a
+//! default name. The result's file name is in `X-OQS-Result-Name` (or `X-OQS-Err-Name`).
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sim_core::FileOutcome;
+use sim_messages::TextEncoding;
+
+use crate::journal::{Channel, Entry};
+use crate::shared::{Shared, sha256_hex, wall_ms};
+
+/// The name used by `POST /oqs/xml`.
+pub const DEFAULT_NAME: &str = "OQSsiquc01req_http.xml";
+
+pub(super) async fn post_default(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    handle(&shared, DEFAULT_NAME, &body)
+}
+
+pub(super) async fn post_named(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    handle(&shared, &name, &body)
+}
+
+fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
+    let now = shared.clock.now();
+    let outcome = shared
+        .engine
+        .handle_file(&shared.population, name, body, now);
+    let encoding = shared.engine.config().result_encoding;
+    let charset = match encoding {
+        TextEncoding::Utf8 => "UTF-8",
+        TextEncoding::ShiftJis => "Shift_JIS",
+    };
+    let summary = outcome.summary().clone();
+    let (status, answer_name, bytes, content_type, name_header) = match outcome {
+        FileOutcome::Answered {
+            result_name, bytes, ..
+        } => (
+            StatusCode::OK,
+            result_name,
+            bytes,
+            format!("application/xml; charset={charset}"),
+            "x-oqs-result-name",
+        ),
+        FileOutcome::Rejected {
+            err_name, bytes, ..
+        } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            err_name,
+            bytes,
+            format!("text/plain; charset={charset}"),
+            "x-oqs-err-name",
+        ),
+    };
+    shared.journal.record(Entry {
+        at: sim_core::date::ymdhms(now),
+        wall_ms: wall_ms(SystemTime::now()),
+        channel: Channel::HttpXml.as_str().into(),
+        request_name: name.to_owned(),
+        answer_name: Some(answer_name.clone()),
+        kind: summary.kind.map(|k| k.prefix().to_owned()),
+        medical_institution_code: summary.medical_institution_code,
+        arbitrary_file_identifier: summary.arbitrary_file_identifier,
+        segment_of_result: summary.segment_of_result,
+        processing_result_status: summary.processing_result_status,
+        qualification_validity: summary.qualification_validity,
+        code: summary.code,
+        rejection: summary.rejection,
+        request_sha256: sha256_hex(body),
+        request: body.to_vec(),
+        answer: bytes.clone(),
+        id: 0,
+    });
+    let mut response = (status, bytes).into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&answer_name) {
+        headers.insert(name_header, v);
+    }
+    response
+}

@@ -1,0 +1,147 @@
+//! `simulator serve`: builds the shared state and runs the file interface and the HTTP listener
+//! until Ctrl-C or SIGTERM.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use sim_core::Engine;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::dropbox::{self, DropboxConfig, WatchMode};
+use crate::journal::Journal;
+use crate::shared::Shared;
+
+/// Everything `serve` needs, resolved from the configuration and the command line.
+#[derive(Debug)]
+pub struct ServeOptions {
+    /// The configuration.
+    pub config: Config,
+    /// Shared folder root.
+    pub oqs_dir: PathBuf,
+    /// State directory (journal).
+    pub state_dir: PathBuf,
+    /// The clock (wall clock unless a virtual one is asked for).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ServeOptions {
+    /// Options with the wall clock.
+    pub fn new(config: Config, oqs_dir: PathBuf, state_dir: PathBuf) -> ServeOptions {
+        ServeOptions {
+            config,
+            oqs_dir,
+            state_dir,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Builds the shared state: population, engine, journal.
+pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
+    let engine = Engine::new(opts.config.engine_config()?);
+    let started = std::time::Instant::now();
+    let (population, _) =
+        sim_fixtures::population(opts.config.population.seed, opts.config.population.size)
+            .context("building the population")?;
+    tracing::info!(
+        persons = population.len(),
+        seed = opts.config.population.seed,
+        ms = started.elapsed().as_millis() as u64,
+        "population ready"
+    );
+    std::fs::create_dir_all(&opts.state_dir)
+        .with_context(|| format!("creating the state directory {}", opts.state_dir.display()))?;
+    let journal = Journal::open(
+        &opts.state_dir.join("state.sqlite3"),
+        opts.config.journal.max_entries,
+    )?;
+    Ok(Shared {
+        engine,
+        population,
+        clock: opts.clock.clone(),
+        journal,
+        tokens: Mutex::new(HashMap::new()),
+        token_lifetime: Duration::from_secs(opts.config.webapi.token_lifetime_s),
+        oqs_dir: Some(opts.oqs_dir.clone()),
+    }
+    .into_ref())
+}
+
+/// Runs until `shutdown` completes.
+pub async fn run(
+    opts: ServeOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let shared = build_shared(&opts)?;
+    let t = &opts.config.terminal;
+    let dropbox_config = DropboxConfig {
+        root: opts.oqs_dir.clone(),
+        watch: if t.watch == "poll" {
+            WatchMode::Poll
+        } else {
+            WatchMode::Auto
+        },
+        poll_interval: Duration::from_millis(t.poll_interval_ms.max(10)),
+        delay: (
+            Duration::from_millis(t.response_delay_ms[0]),
+            Duration::from_millis(t.response_delay_ms[1]),
+        ),
+        fsync: t.fsync,
+    };
+    let addr: SocketAddr = opts
+        .config
+        .http
+        .listen
+        .parse()
+        .with_context(|| format!("invalid listen address {:?}", opts.config.http.listen))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (is another simulator running? use --listen)")
+    })?;
+    tracing::info!(addr = %listener.local_addr()?, "http listening");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let app = crate::http::app(shared.clone());
+    let http = axum::serve(listener, app).with_graceful_shutdown(wait(stop_rx.clone()));
+    let files = dropbox::run(dropbox_config, shared.clone(), wait(stop_rx));
+    let (http, files) = tokio::join!(http, files);
+    http.context("http server")?;
+    files.context("file interface")?;
+    shared.journal.flush();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,55 @@
+//! What the file interface, the HTTP handlers and the admin API share.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sim_core::{Engine, Population};
+
+use crate::clock::Clock;
+use crate::journal::Journal;
+
+/// Shared state of a running simulator.
+#[derive(Debug)]
+pub struct Shared {
+    /// The eligibility engine and its settings.
+    pub engine: Engine,
+    /// The persons served.
+    pub population: Population,
+    /// The simulator's clock.
+    pub clock: Arc<dyn Clock>,
+    /// The journal.
+    pub journal: Journal,
+    /// Web API tokens: idToken → expiry.
+    pub tokens: Mutex<HashMap<String, Instant>>,
+    /// Lifetime of new tokens.
+    pub token_lifetime: Duration,
+    /// The shared folder root, if the file interface runs.
+    pub oqs_dir: Option<PathBuf>,
+}
+
+impl Shared {
+    /// Wraps it for sharing.
+    pub fn into_ref(self) -> Arc<Shared> {
+        Arc::new(self)
+    }
+}
+
+/// Milliseconds since the Unix epoch, wall clock.
+pub fn wall_ms(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
