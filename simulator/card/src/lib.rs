@@ -25,7 +25,9 @@ mod testutil;
 
 pub use apdu::{BlockedQueryReply, ChallengeSource, Response};
 pub use card::{ATR_JPKI, CardOptions, VirtualCard};
-pub use content::{BuildError, CardContent, CardProfile, MyNumber, Sex, build_card};
+pub use content::{
+    BuildError, CardContent, CardProfile, MyNumber, Sex, auth_serial_for_seed, build_card,
+};
 pub use pin::{PinCounters, PinId, PinRecord, PinValue};
 pub use pki::{
     CertValidity, MockJpki, VerifiedAuth, VerifyError, sha256_digest_info, verify_auth_signature,

@@ -95,7 +95,7 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let folders = Arc::new(Folders::create(&config.root)?);
-    let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<FileEvent>();
 
     // Keep the watcher alive for the whole loop.
     let _watcher = match config.watch {
@@ -118,15 +118,29 @@ pub async fn run(
     let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut scan = Scan::default();
     // Files present at start-up are complete unless they change during the first interval.
-    scan.run(&folders.req, &config, true, &tx);
+    for path in scan.run(&folders.req, &config, true) {
+        dispatch(path, &config, &shared, &folders, &in_flight);
+    }
     let mut ticker = tokio::time::interval(config.poll_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
-            _ = ticker.tick() => scan.run(&folders.req, &config, false, &tx),
-            Some(path) = rx.recv() => dispatch(path, &config, &shared, &folders, &in_flight),
+            _ = ticker.tick() => {
+                for path in scan.run(&folders.req, &config, false) {
+                    dispatch(path, &config, &shared, &folders, &in_flight);
+                }
+            }
+            Some(event) = rx.recv() => match event {
+                FileEvent::Writing(path) => {
+                    scan.writing.insert(path, std::time::Instant::now());
+                }
+                FileEvent::Closed(path) => {
+                    scan.writing.remove(&path);
+                    dispatch(path, &config, &shared, &folders, &in_flight);
+                }
+            },
         }
     }
     // Let answers in progress finish (bounded), so a clean stop leaves no half-done work.
@@ -143,52 +157,66 @@ pub async fn run(
     Ok(())
 }
 
+/// What a file event says about a file in `req/`.
+#[derive(Debug)]
+enum FileEvent {
+    /// Created or written to: a writer has it open.
+    Writing(PathBuf),
+    /// Closed after writing, or renamed into place: complete.
+    Closed(PathBuf),
+}
+
+/// A file with a create or write event and no close since is still being written; the scan
+/// leaves it alone for this long before trusting size and time alone (a lost close event).
+const WRITING_GRACE: Duration = Duration::from_secs(30);
+
 fn start_watcher(
     req: &Path,
-    tx: mpsc::UnboundedSender<PathBuf>,
+    tx: mpsc::UnboundedSender<FileEvent>,
 ) -> notify::Result<notify::RecommendedWatcher> {
-    use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+    use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, ModifyKind, RenameMode};
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let Ok(event) = res else { return };
-        // A file is complete when the writer closes it or when it is renamed into place. Other
-        // events (create, data written) mean "still being written"; the scan covers the rest.
-        let ready = matches!(
-            event.kind,
+        // With RenameMode::Both the second path is the destination.
+        let Some(path) = event.paths.last().cloned() else {
+            return;
+        };
+        let message = match event.kind {
             EventKind::Access(AccessKind::Close(AccessMode::Write))
-                | EventKind::Modify(ModifyKind::Name(
-                    RenameMode::To | RenameMode::Both | RenameMode::Any
-                ))
-        );
-        if ready {
-            // With RenameMode::Both the second path is the destination.
-            if let Some(path) = event.paths.last() {
-                let _ = tx.send(path.clone());
-            }
-        }
+            | EventKind::Modify(ModifyKind::Name(
+                RenameMode::To | RenameMode::Both | RenameMode::Any,
+            )) => FileEvent::Closed(path),
+            EventKind::Create(CreateKind::File | CreateKind::Any)
+            | EventKind::Modify(
+                ModifyKind::Data(DataChange::Any | DataChange::Content | DataChange::Size)
+                | ModifyKind::Any,
+            ) => FileEvent::Writing(path),
+            _ => return,
+        };
+        let _ = tx.send(message);
     })?;
     watcher.watch(req, RecursiveMode::NonRecursive)?;
     Ok(watcher)
 }
 
-/// The periodic scan: finds files whose size and mtime have settled.
+/// The periodic scan: finds files whose size and mtime have settled, and that no writer is known
+/// to hold open.
 #[derive(Debug, Default)]
 struct Scan {
     seen: HashMap<PathBuf, (u64, SystemTime)>,
+    writing: HashMap<PathBuf, std::time::Instant>,
 }
 
 impl Scan {
-    fn run(
-        &mut self,
-        req: &Path,
-        config: &DropboxConfig,
-        startup: bool,
-        tx: &mpsc::UnboundedSender<PathBuf>,
-    ) {
+    fn run(&mut self, req: &Path, config: &DropboxConfig, startup: bool) -> Vec<PathBuf> {
+        let mut ready = Vec::new();
+        self.writing
+            .retain(|_, since| since.elapsed() < WRITING_GRACE);
         let entries = match fs::read_dir(req) {
             Ok(entries) => entries,
             Err(e) => {
                 tracing::error!(error = %e, dir = %req.display(), "cannot list req/");
-                return;
+                return ready;
             }
         };
         let mut now_seen = HashMap::new();
@@ -212,12 +240,13 @@ impl Scan {
                 .and_then(|m| m.elapsed().ok())
                 .is_some_and(|age| age >= config.poll_interval);
             let unchanged = self.seen.get(&path) == Some(&stamp);
-            if unchanged || (startup && settled_age) {
-                let _ = tx.send(path.clone());
+            if (unchanged || (startup && settled_age)) && !self.writing.contains_key(&path) {
+                ready.push(path.clone());
             }
             now_seen.insert(path, stamp);
         }
         self.seen = now_seen;
+        ready
     }
 }
 
@@ -291,7 +320,8 @@ pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> an
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
     let sha = sha256_hex(&bytes);
-    if shared.journal.answered_since(name, &sha, wall_ms(modified)) {
+    let mtime_ms = wall_ms(modified);
+    if shared.journal.file_answered(name, &sha, mtime_ms) {
         tracing::info!(file = %name, "already answered before a restart; removing the request");
         return remove(&path);
     }
@@ -349,6 +379,7 @@ pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> an
         code: summary.code,
         rejection: summary.rejection,
         request_sha256: sha,
+        request_mtime_ms: Some(mtime_ms),
         request: bytes,
         answer: answer_bytes,
         id: 0,

@@ -69,6 +69,8 @@ pub struct Entry {
     pub rejection: Option<String>,
     /// SHA-256 of the request bytes, hex.
     pub request_sha256: String,
+    /// Modification time of the request file (ms since the epoch), for the file channel.
+    pub request_mtime_ms: Option<i64>,
     /// The request bytes.
     #[serde(skip)]
     pub request: Vec<u8>,
@@ -94,6 +96,7 @@ CREATE TABLE IF NOT EXISTS journal (
     code TEXT,
     rejection TEXT,
     request_sha256 TEXT NOT NULL,
+    request_mtime_ms INTEGER,
     request BLOB NOT NULL,
     answer BLOB NOT NULL
 );
@@ -190,14 +193,15 @@ impl Journal {
         self.inner.reader.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether `name` with content hash `sha256` was answered at or after `not_before_ms` (wall
-    /// clock). Used to skip a request answered just before a crash, without skipping a new copy.
-    pub fn answered_since(&self, name: &str, sha256: &str, not_before_ms: i64) -> bool {
+    /// Whether this very request file (same name, same bytes, same modification time) was
+    /// already answered through the shared folder. Used to skip a request answered just before a
+    /// crash; a new copy of the same request has a later modification time and is answered.
+    pub fn file_answered(&self, name: &str, sha256: &str, mtime_ms: i64) -> bool {
         self.reader()
             .query_row(
-                "SELECT 1 FROM journal WHERE request_name = ?1 AND request_sha256 = ?2 AND wall_ms >= ?3 \
-                 AND answer_name IS NOT NULL LIMIT 1",
-                params![name, sha256, not_before_ms],
+                "SELECT 1 FROM journal WHERE request_name = ?1 AND request_sha256 = ?2 \
+                 AND request_mtime_ms = ?3 AND channel = 'file' AND answer_name IS NOT NULL LIMIT 1",
+                params![name, sha256, mtime_ms],
                 |_| Ok(()),
             )
             .optional()
@@ -261,6 +265,7 @@ fn row_summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         code: row.get(12)?,
         rejection: row.get(13)?,
         request_sha256: row.get(14)?,
+        request_mtime_ms: None,
         request: Vec::new(),
         answer: Vec::new(),
     })
@@ -310,7 +315,8 @@ fn insert(conn: &mut Connection, batch: &[Entry]) -> rusqlite::Result<()> {
             "INSERT INTO journal (at, wall_ms, channel, request_name, answer_name, kind, \
              medical_institution_code, arbitrary_file_identifier, segment_of_result, \
              processing_result_status, qualification_validity, code, rejection, request_sha256, \
-             request, answer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             request_mtime_ms, request, answer) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
         for e in batch {
             stmt.execute(params![
@@ -328,6 +334,7 @@ fn insert(conn: &mut Connection, batch: &[Entry]) -> rusqlite::Result<()> {
                 e.code,
                 e.rejection,
                 e.request_sha256,
+                e.request_mtime_ms,
                 e.request,
                 e.answer,
             ])?;

@@ -130,3 +130,9 @@ fn same_seed_gives_identical_der() {
     assert_eq!(again.file_system(), content().file_system());
     assert_eq!(again.auth_serial(), content().auth_serial());
 }
+
+#[test]
+fn auth_serial_is_known_without_building() {
+    assert_eq!(auth_serial_for_seed(&CARD_SEED), content().auth_serial());
+    assert_ne!(auth_serial_for_seed(&[1; 32]), content().auth_serial());
+}

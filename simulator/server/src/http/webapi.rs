@@ -157,6 +157,7 @@ pub(super) async fn search(
         code: summary.code,
         rejection: None,
         request_sha256: sha256_hex(&body),
+        request_mtime_ms: None,
         request: body.to_vec(),
         answer,
         id: 0,

@@ -77,6 +77,7 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
         code: summary.code,
         rejection: summary.rejection,
         request_sha256: sha256_hex(body),
+        request_mtime_ms: None,
         request: body.to_vec(),
         answer: bytes.clone(),
         id: 0,

@@ -1,0 +1,3 @@
+//! Card benchmark (being written): APDU round trips through pcscd + vpcd, and the in-process card core.
+
+fn main() {}
