@@ -5,8 +5,8 @@
 #
 # Idempotent: installs only what is missing, starts pcscd only when it is not running, and returns once
 # its socket exists. There is no systemd on the CI machines, so pcscd is started by hand, in the
-# foreground (-f) and in the background of this shell; its log goes to ${PCSCD_LOG:-/tmp/pcscd.log}.
-# Never start it with -a in shared logs: it prints APDUs, PINs included.
+# foreground (-f) and in the background of this shell; its log goes to ${PCSCD_LOG:-/tmp/pcscd.log},
+# its pid to /tmp/pcscd.pid. Never add -a to PCSCD_FLAGS for shared logs: it prints APDUs, PINs included.
 #
 # Usage (as root): bash .ci/setup-pcsc.sh
 set -euo pipefail
@@ -45,7 +45,10 @@ else
     fi
     mkdir -p /run/pcscd
     echo "setup-pcsc: starting pcscd (log: $LOG)"
-    nohup pcscd -f -d >"$LOG" 2>&1 </dev/null &
+    # Info level: readers, insertions and removals. -d logs every poll and transmit (megabytes per
+    # benchmark run); set PCSCD_FLAGS="-d" when debugging.
+    # shellcheck disable=SC2086
+    nohup pcscd -f ${PCSCD_FLAGS:--i} >"$LOG" 2>&1 </dev/null &
     echo $! >/tmp/pcscd.pid
     for _ in $(seq 1 100); do
         if [ -S "$SOCKET" ]; then break; fi

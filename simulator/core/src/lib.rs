@@ -4,7 +4,7 @@
 //! - [`person`], [`qualification`]: insured persons and their qualification histories. Nothing
 //!   about eligibility is stored as a flag: it is decided for a date from the history
 //!   ([`eligibility`]), and age-dependent facts (未就学, 高齢受給者, 負担割合, 限度額区分) are derived
-//!   for that date ([`derive`]).
+//!   for that date ([`mod@derive`]).
 //! - [`population`]: the set of persons and insurers with a lookup index by card keys.
 //! - [`engine`]: request documents in, result documents (or `.err` rejections) out.
 //!

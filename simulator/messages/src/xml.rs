@@ -146,7 +146,10 @@ pub fn write_document<T: Serialize>(
     style: XmlStyle,
 ) -> Result<Vec<u8>, quick_xml::SeError> {
     let text = write_text(value, encoding, style)?;
-    Ok(encoding.encode(&text).into_owned())
+    Ok(match encoding {
+        TextEncoding::Utf8 => text.into_bytes(),
+        TextEncoding::ShiftJis => encoding.encode(&text).into_owned(),
+    })
 }
 
 /// Like [`write_document`], but returns the text before encoding.
@@ -156,26 +159,49 @@ pub fn write_text<T: Serialize>(
     style: XmlStyle,
 ) -> Result<String, quick_xml::SeError> {
     let nl = if style.crlf { "\r\n" } else { "\n" };
-    let mut body = String::with_capacity(4096);
-    let mut ser = quick_xml::se::Serializer::new(&mut body);
-    if style.indent > 0 {
-        ser.indent(' ', style.indent);
-    }
-    value.serialize(ser)?;
-    let mut out = String::with_capacity(body.len() + 128);
+    let mut out = String::with_capacity(4096);
     out.push_str("<?xml version=\"1.0\" encoding=\"");
     out.push_str(encoding.declaration_label());
     out.push_str("\" standalone=\"no\"?>");
     out.push_str(nl);
-    if style.crlf && style.indent > 0 {
-        // Text content never holds a raw line end: the serializer escapes none, and values of
-        // this interface are single-line, so every '\n' here is layout.
-        out.push_str(&body.replace('\n', "\r\n"));
-    } else {
-        out.push_str(&body);
+    {
+        let mut sink = LineEnds {
+            out: &mut out,
+            crlf: style.crlf,
+        };
+        let mut ser = quick_xml::se::Serializer::new(&mut sink);
+        if style.indent > 0 {
+            ser.indent(' ', style.indent);
+        }
+        value.serialize(ser)?;
     }
     out.push_str(nl);
     Ok(out)
+}
+
+/// Writes through to a string, turning each `\n` the serializer writes into CRLF when asked. XML
+/// readers normalise CRLF back to LF, so even a line end inside a value reads back the same.
+struct LineEnds<'a> {
+    out: &'a mut String,
+    crlf: bool,
+}
+
+impl std::fmt::Write for LineEnds<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if !self.crlf {
+            self.out.push_str(s);
+            return Ok(());
+        }
+        let mut parts = s.split('\n');
+        if let Some(first) = parts.next() {
+            self.out.push_str(first);
+        }
+        for part in parts {
+            self.out.push_str("\r\n");
+            self.out.push_str(part);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

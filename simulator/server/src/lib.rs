@@ -1,5 +1,6 @@
 //! The `simulator` binary's library: everything that touches the outside world.
 //!
+//! - [`card`]: virtual My Number Cards in vsmartcard's vpcd readers (driver, PIN store).
 //! - [`dropbox`]: the shared folder (`req/`, `res/`, `face/`), crash-safe answering.
 //! - [`http`]: the Web API, XML over HTTP and the admin API (`app(shared) -> Router`).
 //! - [`journal`]: the SQLite journal of every exchange.
@@ -8,6 +9,7 @@
 //!
 //! Invariant: this is the only crate that binds sockets, touches folders or reads the clock.
 
+pub mod card;
 pub mod client;
 pub mod clock;
 pub mod config;

@@ -32,6 +32,8 @@ enum Command {
     Persons(PersonsArgs),
     /// Show the journal of a running simulator.
     Journal(JournalArgs),
+    /// Insert, remove and list virtual My Number Cards of a running simulator.
+    Card(sim_server::card::cli::CardArgs),
     /// Print the default configuration (commented), a template for --config.
     Config {
         #[command(subcommand)]
@@ -89,6 +91,10 @@ struct ServeArgs {
     /// With --clock: keep the virtual clock still instead of running.
     #[arg(long, requires = "clock")]
     freeze_clock: bool,
+    /// Where vsmartcard's vpcd listens for virtual cards, HOST:PORT of slot 0 (slot n: PORT+n;
+    /// default 127.0.0.1:35963).
+    #[arg(long, env = "SIM_VPCD")]
+    vpcd: Option<String>,
 }
 
 #[derive(Parser, Debug)]
@@ -161,6 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::Persons(args) => persons::run(args),
         Command::Journal(args) => journal(args).await,
+        Command::Card(args) => sim_server::card::cli::run(args).await,
         Command::Config {
             action: ConfigAction::Show,
         } => {
@@ -226,6 +233,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let mut opts = ServeOptions::new(config, args.oqs_dir, args.state);
     opts.clock = clock;
+    if let Some(v) = args.vpcd {
+        opts.vpcd = v.parse().with_context(|| format!("--vpcd {v:?}"))?;
+    }
     sim_server::serve::run(opts, shutdown_signal()).await
 }
 

@@ -27,6 +27,8 @@ pub struct ServeOptions {
     pub state_dir: PathBuf,
     /// The clock (wall clock unless a virtual one is asked for).
     pub clock: Arc<dyn Clock>,
+    /// Where vpcd listens (slot 0) for the virtual cards.
+    pub vpcd: crate::card::VpcdAddr,
 }
 
 impl ServeOptions {
@@ -37,6 +39,7 @@ impl ServeOptions {
             oqs_dir,
             state_dir,
             clock: Arc::new(SystemClock),
+            vpcd: crate::card::VpcdAddr::default(),
         }
     }
 }
@@ -60,6 +63,13 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         &opts.state_dir.join("state.sqlite3"),
         opts.config.journal.max_entries,
     )?;
+    let cards = crate::card::Cards::open(
+        opts.vpcd.clone(),
+        opts.config.population.seed,
+        &population,
+        &opts.state_dir.join("state.sqlite3"),
+    )
+    .context("opening the card store")?;
     Ok(Shared {
         engine,
         population,
@@ -68,6 +78,7 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         tokens: Mutex::new(HashMap::new()),
         token_lifetime: Duration::from_secs(opts.config.webapi.token_lifetime_s),
         oqs_dir: Some(opts.oqs_dir.clone()),
+        cards,
     }
     .into_ref())
 }
@@ -118,6 +129,7 @@ pub async fn run(
     let (http, files) = tokio::join!(http, files);
     http.context("http server")?;
     files.context("file interface")?;
+    shared.cards.remove_all();
     shared.journal.flush();
     tracing::info!("stopped");
     Ok(())

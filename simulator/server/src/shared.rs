@@ -27,6 +27,8 @@ pub struct Shared {
     pub token_lifetime: Duration,
     /// The shared folder root, if the file interface runs.
     pub oqs_dir: Option<PathBuf>,
+    /// The virtual My Number Cards (vpcd slots, PIN store, serial registry).
+    pub cards: crate::card::Cards,
 }
 
 impl Shared {

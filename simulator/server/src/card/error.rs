@@ -33,6 +33,9 @@ pub enum CardError {
         /// Where the card is.
         slot: u8,
     },
+    /// The card in the slot is still being built.
+    #[error("the card in slot {0} is still being prepared; try again")]
+    Preparing(u8),
     /// Nothing to remove.
     #[error("no card in slot {0}")]
     EmptySlot(u8),

@@ -1,11 +1,13 @@
 //! The HTTP side of the simulator, one router for:
-//! - the Web API variant (`/oqs-api-pro/…/auth`, `/oqs-api-pro/…/search`), [`webapi`];
-//! - XML over HTTP: the bytes of a request file in, the bytes of its result file out, [`xml`];
-//! - the admin API (`/admin/…`) used by the CLI and tests, [`admin`].
+//! - the Web API variant (`/oqs-api-pro/…/auth`, `/oqs-api-pro/…/search`), `webapi`;
+//! - XML over HTTP: the bytes of a request file in, the bytes of its result file out, `xml`;
+//! - the admin API (`/admin/…`) used by the CLI and tests, `admin`.
+//! - the virtual cards' admin API (`/admin/cards…`), in `cards`.
 //!
 //! `app(shared)` builds the router without binding anything, so tests drive it in-process.
 
 mod admin;
+mod cards;
 mod webapi;
 mod xml;
 
@@ -31,6 +33,10 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/status", get(admin::status))
         .route("/admin/journal", get(admin::journal))
         .route("/admin/journal/{id}", get(admin::journal_entry))
+        .route("/admin/cards", get(cards::list))
+        .route("/admin/cards/insert", post(cards::insert))
+        .route("/admin/cards/remove", post(cards::remove))
+        .route("/admin/cards/reset-pins", post(cards::reset_pins))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(shared)
 }

@@ -150,10 +150,19 @@ async fn malformed_files_come_back_with_an_err_file() {
         );
         assert!(err.starts_with(code), "{name}: {err}");
         assert!(err.ends_with("\r\n"));
-        // The request itself is moved into res/, unchanged (the .err is there first).
-        let moved = std::fs::read(server.res(name)).unwrap_or_default();
+        // The request itself is moved into res/, unchanged (the .err is written first, so the
+        // move may still be under way when the .err appears).
         if !bytes.is_empty() {
+            let moved = wait_for(&server.res(name), WAIT).await;
             assert_eq!(&moved, bytes, "{name}");
+        } else {
+            for _ in 0..500 {
+                if server.res(name).exists() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            assert!(server.res(name).exists(), "{name} moved to res/");
         }
     }
     assert!(

@@ -3,9 +3,12 @@
 //! `GET /admin/journal`).
 //!
 //! Writes go through one writer thread that batches them into transactions, so the request paths
-//! never wait for the disk. Reads use their own connection.
+//! never wait for the disk. Reads use their own connection. The request and answer bytes live in
+//! append-only segment files beside the database (`bodies`); the rows point at them.
 
-use std::path::Path;
+mod bodies;
+
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -97,8 +100,10 @@ CREATE TABLE IF NOT EXISTS journal (
     rejection TEXT,
     request_sha256 TEXT NOT NULL,
     request_mtime_ms INTEGER,
-    request BLOB NOT NULL,
-    answer BLOB NOT NULL
+    body_segment INTEGER NOT NULL,
+    body_offset INTEGER NOT NULL,
+    request_len INTEGER NOT NULL,
+    answer_len INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS journal_request ON journal (request_name, request_sha256);
 ";
@@ -119,6 +124,7 @@ struct Inner {
     tx: Option<SyncSender<Msg>>,
     reader: Mutex<Connection>,
     writer: Option<JoinHandle<()>>,
+    bodies_dir: PathBuf,
 }
 
 impl std::fmt::Debug for Msg {
@@ -152,16 +158,19 @@ impl Journal {
         conn.execute_batch(SCHEMA)
             .context("creating the journal schema")?;
         let reader = open(path)?;
+        let bodies_dir = path.with_file_name("journal-bodies");
+        let log = bodies::BodyLog::open(&bodies_dir)?;
         let (tx, rx) = mpsc::sync_channel(16_384);
         let handle = std::thread::Builder::new()
             .name("journal-writer".into())
-            .spawn(move || writer(conn, rx, max_entries))
+            .spawn(move || writer(conn, log, rx, max_entries))
             .context("starting the journal writer")?;
         Ok(Journal {
             inner: Arc::new(Inner {
                 tx: Some(tx),
                 reader: Mutex::new(reader),
                 writer: Some(handle),
+                bodies_dir,
             }),
         })
     }
@@ -228,16 +237,24 @@ impl Journal {
         let mut stmt = conn.prepare_cached(
             "SELECT id, at, wall_ms, channel, request_name, answer_name, kind, medical_institution_code, \
              arbitrary_file_identifier, segment_of_result, processing_result_status, qualification_validity, \
-             code, rejection, request_sha256, request, answer FROM journal WHERE id = ?1",
+             code, rejection, request_sha256, body_segment, body_offset, request_len, answer_len \
+             FROM journal WHERE id = ?1",
         )?;
-        Ok(stmt
+        let found = stmt
             .query_row(params![id], |row| {
-                let mut e = row_summary(row)?;
-                e.request = row.get(15)?;
-                e.answer = row.get(16)?;
-                Ok(e)
+                let body = bodies::BodyRef {
+                    segment: row.get(15)?,
+                    offset: row.get(16)?,
+                    request_len: row.get(17)?,
+                    answer_len: row.get(18)?,
+                };
+                Ok((row_summary(row)?, body))
             })
-            .optional()?)
+            .optional()?;
+        Ok(found.map(|(mut e, body)| {
+            (e.request, e.answer) = bodies::read(&self.inner.bodies_dir, body);
+            e
+        }))
     }
 
     /// Number of entries.
@@ -271,9 +288,31 @@ fn row_summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
-fn writer(mut conn: Connection, rx: Receiver<Msg>, max_entries: u64) {
+/// Under load the writer sleeps this long between batches instead of being woken for every entry
+/// (a wake-up per request costs more than the insert itself). When idle it blocks until the next
+/// entry, so a quiet simulator does not poll.
+const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+
+fn writer(mut conn: Connection, mut log: bodies::BodyLog, rx: Receiver<Msg>, max_entries: u64) {
     let mut since_prune: u64 = 0;
-    while let Ok(first) = rx.recv() {
+    let mut busy = false;
+    loop {
+        let first = if busy {
+            std::thread::sleep(BATCH_PAUSE);
+            match rx.try_recv() {
+                Ok(msg) => msg,
+                Err(mpsc::TryRecvError::Empty) => {
+                    busy = false;
+                    continue;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(msg) => msg,
+                Err(_) => break,
+            }
+        };
         let mut batch = Vec::new();
         let mut waiters = Vec::new();
         let mut next = Some(first);
@@ -282,21 +321,35 @@ fn writer(mut conn: Connection, rx: Receiver<Msg>, max_entries: u64) {
                 Msg::Entry(e) => batch.push(*e),
                 Msg::Flush(tx) => waiters.push(tx),
             }
-            if batch.len() < 512 {
+            if batch.len() < 1024 {
                 next = rx.try_recv().ok();
             }
         }
-        if let Err(e) = insert(&mut conn, &batch) {
-            tracing::error!(error = %e, entries = batch.len(), "journal write failed");
+        busy = !batch.is_empty();
+        if let Err(e) = insert(&mut conn, &mut log, &batch) {
+            tracing::error!(error = %format!("{e:#}"), entries = batch.len(), "journal write failed");
         }
         since_prune += batch.len() as u64;
         if since_prune >= 1_000 {
             since_prune = 0;
-            if let Err(e) = conn.execute(
-                "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - ?1",
-                params![max_entries as i64],
-            ) {
-                tracing::warn!(error = %e, "journal pruning failed");
+            let pruned = conn
+                .execute(
+                    "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - ?1",
+                    params![max_entries as i64],
+                )
+                .and_then(|_| {
+                    conn.query_row("SELECT min(body_segment) FROM journal", [], |r| {
+                        r.get::<_, Option<i64>>(0)
+                    })
+                });
+            match pruned {
+                Ok(Some(oldest)) => {
+                    if let Err(e) = log.prune(oldest) {
+                        tracing::warn!(error = %e, "journal segment pruning failed");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "journal pruning failed"),
             }
         }
         for tx in waiters {
@@ -305,20 +358,25 @@ fn writer(mut conn: Connection, rx: Receiver<Msg>, max_entries: u64) {
     }
 }
 
-fn insert(conn: &mut Connection, batch: &[Entry]) -> rusqlite::Result<()> {
+fn insert(conn: &mut Connection, log: &mut bodies::BodyLog, batch: &[Entry]) -> anyhow::Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
+    let mut refs = Vec::with_capacity(batch.len());
+    for e in batch {
+        refs.push(log.append(&e.request, &e.answer)?);
+    }
+    log.flush()?;
     let tx = conn.transaction()?;
     {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO journal (at, wall_ms, channel, request_name, answer_name, kind, \
              medical_institution_code, arbitrary_file_identifier, segment_of_result, \
              processing_result_status, qualification_validity, code, rejection, request_sha256, \
-             request_mtime_ms, request, answer) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             request_mtime_ms, body_segment, body_offset, request_len, answer_len) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         )?;
-        for e in batch {
+        for (e, body) in batch.iter().zip(&refs) {
             stmt.execute(params![
                 e.at,
                 e.wall_ms,
@@ -335,10 +393,13 @@ fn insert(conn: &mut Connection, batch: &[Entry]) -> rusqlite::Result<()> {
                 e.rejection,
                 e.request_sha256,
                 e.request_mtime_ms,
-                e.request,
-                e.answer,
+                body.segment,
+                body.offset,
+                body.request_len,
+                body.answer_len,
             ])?;
         }
     }
-    tx.commit()
+    tx.commit()?;
+    Ok(())
 }
