@@ -58,11 +58,19 @@ pub enum ErrorKey {
     HttpUnauthorized,
     /// Web API: the request body is malformed.
     HttpBadRequest,
+    /// Bulk upload: more persons than the configured limit.
+    BulkTooManyUnits,
+    /// Bulk download: the 受付番号 is unknown, or belongs to another facility.
+    BulkReceptionUnknown,
+    /// 照会番号 registration: `ReferenceNumber` is missing, empty or too long.
+    ReferenceNumberInvalid,
+    /// Criteria bulk upload (訪問/オンライン/医療扶助): a date, month or MedicalTreatmentFlag is wrong.
+    BulkCriteria,
 }
 
 impl ErrorKey {
     /// Every key.
-    pub const ALL: [ErrorKey; 23] = [
+    pub const ALL: [ErrorKey; 27] = [
         ErrorKey::FileEmpty,
         ErrorKey::FileEncoding,
         ErrorKey::FileNotXml,
@@ -86,6 +94,10 @@ impl ErrorKey {
         ErrorKey::QualificationMultiple,
         ErrorKey::HttpUnauthorized,
         ErrorKey::HttpBadRequest,
+        ErrorKey::BulkTooManyUnits,
+        ErrorKey::BulkReceptionUnknown,
+        ErrorKey::ReferenceNumberInvalid,
+        ErrorKey::BulkCriteria,
     ];
 
     /// The key in the catalogue file.
@@ -114,6 +126,10 @@ impl ErrorKey {
             ErrorKey::QualificationMultiple => "qualification.multiple",
             ErrorKey::HttpUnauthorized => "http.unauthorized",
             ErrorKey::HttpBadRequest => "http.bad_request",
+            ErrorKey::BulkTooManyUnits => "bulk.too_many_units",
+            ErrorKey::BulkReceptionUnknown => "bulk.reception_unknown",
+            ErrorKey::ReferenceNumberInvalid => "reference.number",
+            ErrorKey::BulkCriteria => "bulk.criteria",
         }
     }
 }

@@ -141,7 +141,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             if had_bom {
                 return Err(DecodeError::BomContradictsDeclaration(label));
             }
-            if !body.is_ascii() && std::str::from_utf8(body).is_ok() {
+            if looks_like_utf8_japanese(body) {
                 return Err(DecodeError::Utf8DeclaredAsShiftJis(label));
             }
             match encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(body) {
@@ -165,6 +165,17 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
 pub fn shift_jis_lossy(bytes: &[u8]) -> (String, bool) {
     let (text, _, replaced) = encoding_rs::SHIFT_JIS.decode(bytes);
     (text.into_owned(), replaced)
+}
+
+/// Whether bytes declared Shift_JIS are really UTF-8 Japanese text: valid UTF-8 with at least one
+/// character of three or more bytes (U+0800 and up: kana, kanji, full-width forms). Pairs of
+/// half-width katakana in Shift_JIS (`ﾂｱ` = `C2 B1`) can form valid two-byte UTF-8, so valid UTF-8
+/// alone is not enough to call a Shift_JIS file mislabelled.
+pub fn looks_like_utf8_japanese(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.chars().any(|c| c as u32 >= 0x800),
+        Err(_) => false,
+    }
 }
 
 /// Reads the `encoding` pseudo-attribute of an XML declaration, if the document starts with one.
@@ -263,6 +274,15 @@ mod tests {
         ));
         assert_eq!(decode(b"  \r\n"), Err(DecodeError::Empty));
         assert_eq!(decode(b"\xFF\xFE<\0"), Err(DecodeError::Utf16));
+    }
+
+    #[test]
+    fn half_width_kana_pairs_in_shift_jis_are_not_mistaken_for_utf8() {
+        // ﾂｱ in Shift_JIS is C2 B1, which is also the UTF-8 encoding of ±.
+        let text = "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><XmlMsg>ﾂｱ</XmlMsg>";
+        let bytes = sjis(text);
+        assert!(std::str::from_utf8(&bytes).is_ok());
+        assert_eq!(decode(&bytes).unwrap().text, text);
     }
 
     #[test]

@@ -10,9 +10,13 @@ pub mod catalogue;
 pub mod codes;
 pub mod encoding;
 pub mod file_name;
+pub mod imm;
+pub mod mucriteria;
+pub mod muquc;
 pub mod siquc01;
 pub mod webapi;
 pub mod xml;
+pub mod zip;
 
 pub use catalogue::{CatalogueEntry, ErrorCatalogue, ErrorKey};
 pub use encoding::TextEncoding;
@@ -21,3 +25,5 @@ pub use xml::{ReadError, XmlStyle};
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod proptests_bulk;

@@ -14,7 +14,7 @@ use crate::siquc01::*;
 use crate::xml::{XmlStyle, read_document, write_document};
 use crate::{TextEncoding, webapi};
 
-const REQUIRED: &str = "!required";
+pub(crate) const REQUIRED: &str = "!required";
 
 fn text() -> BoxedStrategy<String> {
     // ASCII with markup characters, full- and half-width Japanese, 旧字体, and the ideographic space.
@@ -70,7 +70,9 @@ fn node(template: &Value) -> BoxedStrategy<Value> {
     }
 }
 
-fn like<T: Serialize + DeserializeOwned + std::fmt::Debug>(template: &T) -> BoxedStrategy<T> {
+pub(crate) fn like<T: Serialize + DeserializeOwned + std::fmt::Debug>(
+    template: &T,
+) -> BoxedStrategy<T> {
     let json = serde_json::to_value(template).expect("templates serialize");
     node(&json)
         .prop_map(|v| serde_json::from_value(v).expect("generated from the template's shape"))
@@ -81,7 +83,7 @@ fn s(v: &str) -> Option<String> {
     Some(v.to_owned())
 }
 
-fn full_search_info() -> QualificationConfirmSearchInfo {
+pub(crate) fn full_search_info() -> QualificationConfirmSearchInfo {
     QualificationConfirmSearchInfo {
         insurer_number: s("x"),
         insured_card_symbol: s("x"),
@@ -126,7 +128,7 @@ pub(crate) fn full_result() -> QualificationConfirmResult {
     serde_json::from_value(json).expect("the full result is well-formed")
 }
 
-fn full_result_item() -> Value {
+pub(crate) fn full_result_item() -> Value {
     let names = [
         "InsuredCardClassification",
         "InsurerNumber",
@@ -229,7 +231,7 @@ fn full_result_item() -> Value {
     Value::Object(item)
 }
 
-fn styles() -> impl Strategy<Value = (TextEncoding, XmlStyle)> {
+pub(crate) fn styles() -> impl Strategy<Value = (TextEncoding, XmlStyle)> {
     (
         prop_oneof![Just(TextEncoding::Utf8), Just(TextEncoding::ShiftJis)],
         prop_oneof![Just(0usize), Just(2), Just(4)],
@@ -238,7 +240,7 @@ fn styles() -> impl Strategy<Value = (TextEncoding, XmlStyle)> {
         .prop_map(|(e, indent, crlf)| (e, XmlStyle { indent, crlf }))
 }
 
-fn round_trip<T>(value: &T, (encoding, style): (TextEncoding, XmlStyle)) -> T
+pub(crate) fn round_trip<T>(value: &T, (encoding, style): (TextEncoding, XmlStyle)) -> T
 where
     T: Serialize + DeserializeOwned,
 {
@@ -246,6 +248,19 @@ where
     let (back, decoded) = read_document::<T>(&bytes).expect("reads back");
     assert_eq!(decoded.encoding, encoding);
     back
+}
+
+/// Whether `value` written in `style` is a Shift_JIS document whose bytes also form UTF-8: the
+/// decoder refuses those as a contradiction (`encoding.rs`), which only random half-width kana
+/// pairs produce. Such cases are skipped here.
+pub(crate) fn ambiguous<T: serde::Serialize>(
+    value: &T,
+    (encoding, style): (TextEncoding, XmlStyle),
+) -> bool {
+    let bytes = write_document(value, encoding, style).expect("serializes");
+    // A Shift_JIS document that is also UTF-8 Japanese is refused on purpose (see
+    // `encoding::looks_like_utf8_japanese`); astronomically rare for real text.
+    encoding == TextEncoding::ShiftJis && crate::encoding::looks_like_utf8_japanese(&bytes)
 }
 
 #[test]
@@ -268,11 +283,13 @@ fn the_full_templates_have_every_element() {
 proptest! {
     #[test]
     fn request_round_trips(req in like(&full_request()), style in styles()) {
+        prop_assume!(!ambiguous(&req, style));
         prop_assert_eq!(round_trip(&req, style), req);
     }
 
     #[test]
     fn result_round_trips(res in like(&full_result()), style in styles()) {
+        prop_assume!(!ambiguous(&res, style));
         prop_assert_eq!(round_trip(&res, style), res);
     }
 

@@ -303,6 +303,38 @@ fn main() {
         (a1, a2)
     });
 
+    match std::env::var("BENCH_ONLY").as_deref() {
+        // Run one part alone, for profiling.
+        Ok("engine") => {
+            let until = Instant::now() + Duration::from_secs(secs);
+            let mut i = 0;
+            while Instant::now() < until {
+                let _ = shared.engine.handle_file(
+                    &shared.population,
+                    "OQSsiquc01req_b.xml",
+                    &bodies[i % bodies.len()],
+                    shared.clock.now(),
+                );
+                i += 1;
+            }
+            println!(
+                "engine alone: {:.1} µs/request",
+                secs as f64 * 1e6 / i as f64
+            );
+            return;
+        }
+        Ok("real") => {
+            let real = client_rt.block_on(load(real_addr, bodies.clone(), conns, secs));
+            report("simulator /oqs/xml", &real);
+            return;
+        }
+        Ok("fixed") => {
+            let fixed = client_rt.block_on(load(fixed_addr, bodies.clone(), conns, secs));
+            report("fixed reply", &fixed);
+            return;
+        }
+        _ => {}
+    }
     println!(
         "\nXML over HTTP, {conns} connections (baseline: fixed-reply axum endpoint, same run):"
     );

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
-use sim_core::engine::{EngineConfig, NewerResults, PartialRatio};
+use sim_core::engine::{BulkConfig, EngineConfig, NewerResults, PartialRatio, ReferencePlacement};
 use sim_messages::{ErrorCatalogue, TextEncoding, XmlStyle};
 
 /// The commented default configuration.
@@ -27,6 +27,34 @@ pub struct Config {
     pub webapi: WebApi,
     /// The journal.
     pub journal: JournalConfig,
+    /// Bulk checks.
+    pub bulk: BulkSettings,
+    /// 照会番号 registration.
+    pub reference_numbers: ReferenceNumberSettings,
+}
+
+/// `[bulk]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkSettings {
+    /// See the default file.
+    pub max_units: usize,
+    /// See the default file.
+    pub base_ms: u64,
+    /// See the default file.
+    pub per_unit_ms: f64,
+    /// `unit`, `result` or `both`.
+    pub reference_number: String,
+    /// `xml` or `zip`.
+    pub download_format: String,
+}
+
+/// `[reference_numbers]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceNumberSettings {
+    /// See the default file.
+    pub max_chars: usize,
 }
 
 /// `[terminal]`.
@@ -79,6 +107,9 @@ pub struct PopulationConfig {
     pub seed: u64,
     /// Generated persons.
     pub size: usize,
+    /// A population file (`simulator population generate`) to load instead of generating.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
 }
 
 /// `[http]`.
@@ -188,6 +219,29 @@ impl Config {
             },
             max_request_bytes: t.max_request_bytes,
             err_template: t.err_template.clone(),
+            bulk: BulkConfig {
+                max_units: self.bulk.max_units,
+                base_ms: self.bulk.base_ms,
+                per_unit_ms: if self.bulk.per_unit_ms.is_finite() && self.bulk.per_unit_ms >= 0.0 {
+                    self.bulk.per_unit_ms
+                } else {
+                    bail!("bulk.per_unit_ms is a number of milliseconds >= 0")
+                },
+                reference_placement: match self.bulk.reference_number.as_str() {
+                    "unit" => ReferencePlacement::Unit,
+                    "result" => ReferencePlacement::Result,
+                    "both" => ReferencePlacement::Both,
+                    other => bail!(
+                        "bulk.reference_number is \"unit\", \"result\" or \"both\", not {other:?}"
+                    ),
+                },
+                zip_results: match self.bulk.download_format.as_str() {
+                    "xml" => false,
+                    "zip" => true,
+                    other => bail!("bulk.download_format is \"xml\" or \"zip\", not {other:?}"),
+                },
+            },
+            reference_number_max_chars: self.reference_numbers.max_chars,
         })
     }
 }

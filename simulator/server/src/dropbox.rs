@@ -274,6 +274,14 @@ fn dispatch(
     if path.parent() != Some(folders.req.as_path()) || is_temporary_name(&name) {
         return;
     }
+    if path.file_name().and_then(|n| n.to_str()).is_none() {
+        // No request name can be read from it; answer it as the terminal answers an unknown name,
+        // rather than retrying it forever.
+        if let Err(e) = reject_unreadable_name(shared, folders, &path, &name) {
+            tracing::error!(file = %name, error = %format!("{e:#}"), "cannot move a file with an unreadable name");
+        }
+        return;
+    }
     if !in_flight
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -328,7 +336,8 @@ pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> an
     let now = shared.clock.now();
     let outcome = shared
         .engine
-        .handle_file(&shared.population, name, &bytes, now);
+        .handle_file_with(&shared.population, shared.jobs.stores(), name, &bytes, now)
+        .with_context(|| format!("answering {name}"))?;
     let summary = outcome.summary().clone();
     let answer_name = match &outcome {
         FileOutcome::Answered {
@@ -364,30 +373,46 @@ pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> an
         code = summary.code.as_deref().unwrap_or("-"),
         "answered"
     );
-    shared.journal.record(Entry {
-        at: sim_core::date::ymdhms(now),
-        wall_ms: wall_ms(SystemTime::now()),
-        channel: Channel::File.as_str().into(),
-        request_name: name.to_owned(),
-        answer_name: Some(answer_name),
-        kind: summary.kind.map(|k| k.prefix().to_owned()),
-        medical_institution_code: summary.medical_institution_code,
-        arbitrary_file_identifier: summary.arbitrary_file_identifier,
-        segment_of_result: summary.segment_of_result,
-        processing_result_status: summary.processing_result_status,
-        qualification_validity: summary.qualification_validity,
-        code: summary.code,
-        rejection: summary.rejection,
-        request_sha256: sha,
-        request_mtime_ms: Some(mtime_ms),
-        request: bytes,
-        answer: answer_bytes,
-        id: 0,
-    });
+    let mut entry = Entry::exchange(
+        Channel::File,
+        now,
+        name,
+        &answer_name,
+        summary,
+        bytes,
+        answer_bytes,
+    );
+    entry.request_mtime_ms = Some(mtime_ms);
+    shared.journal.record(entry);
     // The request of a rejection has already moved; an answered one is removed now.
     if path.exists() {
         remove(&path)?;
     }
+    Ok(())
+}
+
+/// Moves a file whose name is not valid UTF-8 into `res/` beside an `.err` file (named with the
+/// unreadable bytes replaced by U+FFFD).
+fn reject_unreadable_name(
+    shared: &Shared,
+    folders: &Folders,
+    path: &Path,
+    lossy: &str,
+) -> anyhow::Result<()> {
+    let rejection = sim_core::engine::Rejection {
+        key: sim_messages::ErrorKey::FileUnknownPrefix,
+        detail: "the file name is not valid UTF-8".into(),
+    };
+    let err_name = sim_messages::file_name::err_file_name(lossy);
+    write_atomically(
+        &folders.res,
+        &err_name,
+        &shared.engine.err_text(lossy, &rejection),
+        true,
+    )?;
+    let target = folders.res.join(path.file_name().unwrap_or_default());
+    fs::rename(path, target).context("moving the file into res/")?;
+    tracing::warn!(file = %lossy, answer = %err_name, "rejected a file whose name is not valid UTF-8");
     Ok(())
 }
 

@@ -14,11 +14,16 @@ use sim_server::config::{Config, DEFAULT_CONFIG};
 use sim_server::serve::{ServeOptions, shutdown_signal};
 
 mod persons;
+mod population;
 
 /// An offline stand-in for the オンライン資格確認 terminal: the req/res/face shared folder, the
 /// Web API, and a synthetic population.
 #[derive(Parser, Debug)]
-#[command(name = "simulator", version, about)]
+#[command(
+    name = "simulator",
+    version,
+    about = "An offline stand-in for the オンライン資格確認 terminal: the req/res/face shared folder, the Web API, virtual My Number Cards and a synthetic population"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -30,6 +35,11 @@ enum Command {
     Serve(ServeArgs),
     /// List persons with the keys a clinic would type and their outcome on a date.
     Persons(PersonsArgs),
+    /// Generate a synthetic population file, or export persons and their insurance keys.
+    Population {
+        #[command(subcommand)]
+        action: population::PopulationAction,
+    },
     /// Show the journal of a running simulator.
     Journal(JournalArgs),
     /// Insert, remove and list virtual My Number Cards of a running simulator.
@@ -85,6 +95,9 @@ struct ServeArgs {
     /// Size of the generated population.
     #[arg(long, env = "SIM_SIZE")]
     size: Option<usize>,
+    /// Load this population file (`simulator population generate`) instead of generating.
+    #[arg(long, env = "SIM_POPULATION")]
+    population: Option<PathBuf>,
     /// Start a virtual clock at this Japan time (yyyy-mm-ddTHH:MM:SS) instead of the wall clock.
     #[arg(long, env = "SIM_CLOCK")]
     clock: Option<String>,
@@ -117,6 +130,9 @@ struct PersonsArgs {
     /// Size of the generated population.
     #[arg(long, env = "SIM_SIZE")]
     size: Option<usize>,
+    /// Load this population file instead of generating.
+    #[arg(long, env = "SIM_POPULATION")]
+    population: Option<PathBuf>,
 }
 
 #[derive(Parser, Debug)]
@@ -166,6 +182,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     })) {
         Command::Serve(args) => serve(args).await,
         Command::Persons(args) => persons::run(args),
+        Command::Population { action } => population::run(action),
         Command::Journal(args) => journal(args).await,
         Command::Card(args) => sim_server::card::cli::run(args).await,
         Command::Config {
@@ -221,6 +238,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(s) = args.size {
         config.population.size = s;
+    }
+    if let Some(p) = args.population {
+        config.population.file = Some(p);
     }
     config.engine_config()?;
     let clock: Arc<dyn Clock> = match args.clock {

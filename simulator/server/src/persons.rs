@@ -94,7 +94,10 @@ pub(crate) fn run(args: PersonsArgs) -> anyhow::Result<()> {
         None => SystemClock.now().date(),
     };
     let engine = Engine::new(config.engine_config()?);
-    let (pop, named) = sim_fixtures::population(config.population.seed, config.population.size)?;
+    if let Some(p) = args.population {
+        config.population.file = Some(p);
+    }
+    let (pop, named) = sim_server::serve::load_population(&config.population)?;
     let limit = if args.limit == 0 {
         usize::MAX
     } else {

@@ -44,16 +44,27 @@ impl ServeOptions {
     }
 }
 
+/// The population of `[population]`: read from its file, or generated from seed and size; the
+/// named fixtures are merged in either way.
+pub fn load_population(
+    cfg: &crate::config::PopulationConfig,
+) -> anyhow::Result<(sim_core::Population, sim_fixtures::NamedFixtures)> {
+    match &cfg.file {
+        Some(path) => sim_fixtures::population_from_file(path)
+            .with_context(|| format!("loading the population file {}", path.display())),
+        None => sim_fixtures::population(cfg.seed, cfg.size).context("building the population"),
+    }
+}
+
 /// Builds the shared state: population, engine, journal.
 pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
     let engine = Engine::new(opts.config.engine_config()?);
     let started = std::time::Instant::now();
-    let (population, _) =
-        sim_fixtures::population(opts.config.population.seed, opts.config.population.size)
-            .context("building the population")?;
+    let (population, _) = load_population(&opts.config.population)?;
     tracing::info!(
         persons = population.len(),
         seed = opts.config.population.seed,
+        file = ?opts.config.population.file,
         ms = started.elapsed().as_millis() as u64,
         "population ready"
     );
@@ -70,6 +81,8 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         &opts.state_dir.join("state.sqlite3"),
     )
     .context("opening the card store")?;
+    let jobs = crate::jobs::JobStore::open(&opts.state_dir.join("state.sqlite3"))
+        .context("opening the bulk job store")?;
     Ok(Shared {
         engine,
         population,
@@ -79,6 +92,7 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         token_lifetime: Duration::from_secs(opts.config.webapi.token_lifetime_s),
         oqs_dir: Some(opts.oqs_dir.clone()),
         cards,
+        jobs,
     }
     .into_ref())
 }

@@ -29,6 +29,8 @@ pub struct Shared {
     pub oqs_dir: Option<PathBuf>,
     /// The virtual My Number Cards (vpcd slots, PIN store, serial registry).
     pub cards: crate::card::Cards,
+    /// Bulk jobs and 照会番号 registrations.
+    pub jobs: crate::jobs::JobStore,
 }
 
 impl Shared {

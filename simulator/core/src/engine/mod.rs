@@ -9,9 +9,17 @@
 //!
 //! Codes and messages come from the [`ErrorCatalogue`]. Nothing here reads the clock: `now` (Japan
 //! local time) is a parameter.
+//!
+//! Bulk checks ([`bulk`]: `OQSmuquc01/02`) and 照会番号 registration (`OQSsiimm01`, `OQSmuimm01`)
+//! need memory across requests: [`Engine::handle_file_with`] takes it as [`Stores`] (traits the
+//! server implements over SQLite; [`MemoryStores`] for tests).
 
+pub mod bulk;
+mod criteria;
+mod reference;
 mod result_item;
 mod single;
+pub mod stores;
 
 use chrono::NaiveDateTime;
 use sim_messages::file_name::{FileNameError, RequestFileName, err_file_name};
@@ -20,6 +28,8 @@ use sim_messages::xml::{self, ReadError, XmlStyle};
 use sim_messages::{ErrorCatalogue, ErrorKey, MessageKind, TextEncoding};
 
 use crate::population::Population;
+pub use bulk::{BulkConfig, ReferencePlacement};
+pub use stores::{BulkJobs, MemoryStores, NoStores, ReferenceNumbers, StoreError, Stores};
 
 /// What `InsuredPartialContributionRatio` is reported for. The reconstructed layout only shows it
 /// on 後期高齢 results; whether the real terminal fills it for others is not known.
@@ -63,6 +73,10 @@ pub struct EngineConfig {
     pub max_request_bytes: usize,
     /// Content of `.err` files; `{code}`, `{message}`, `{detail}` and `{file}` are replaced.
     pub err_template: String,
+    /// Bulk checks (`OQSmuquc01/02`): limits and processing time.
+    pub bulk: BulkConfig,
+    /// Longest 照会番号 accepted by `OQSsiimm01` / `OQSmuimm01`, in characters \[I\].
+    pub reference_number_max_chars: usize,
 }
 
 impl Default for EngineConfig {
@@ -78,6 +92,8 @@ impl Default for EngineConfig {
             partial_ratio: PartialRatio::Always,
             max_request_bytes: 16 * 1024 * 1024,
             err_template: "{code} {message}\r\n{detail}\r\n".to_owned(),
+            bulk: BulkConfig::default(),
+            reference_number_max_chars: 20,
         }
     }
 }
@@ -184,7 +200,8 @@ impl Engine {
         &self.config
     }
 
-    /// Answers the request file `name` whose content is `bytes`.
+    /// Answers the request file `name` whose content is `bytes`, without stores: bulk and
+    /// 照会番号 requests are rejected as unsupported, and results carry no `ReferenceNumber`.
     pub fn handle_file(
         &self,
         pop: &Population,
@@ -192,6 +209,30 @@ impl Engine {
         bytes: &[u8],
         now: NaiveDateTime,
     ) -> FileOutcome {
+        match self.handle_file_with(pop, Stores::none(), name, bytes, now) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                let kind = RequestFileName::parse(name).ok().map(|p| p.kind);
+                self.reject(
+                    name,
+                    kind,
+                    Rejection::new(ErrorKey::FileUnsupported, e.to_string()),
+                )
+            }
+        }
+    }
+
+    /// Answers the request file `name` whose content is `bytes`, with the bulk jobs and 照会番号
+    /// registrations of `stores`. A store failure is an error: the request is not answered (the
+    /// caller leaves it for a retry), and nothing was half-answered.
+    pub fn handle_file_with(
+        &self,
+        pop: &Population,
+        stores: Stores<'_>,
+        name: &str,
+        bytes: &[u8],
+        now: NaiveDateTime,
+    ) -> Result<FileOutcome, StoreError> {
         let parsed = match RequestFileName::parse(name) {
             Ok(parsed) => parsed,
             Err(e) => {
@@ -201,7 +242,7 @@ impl Engine {
                     }
                     _ => ErrorKey::FileUnknownPrefix,
                 };
-                return self.reject(name, None, Rejection::new(key, e.to_string()));
+                return Ok(self.reject(name, None, Rejection::new(key, e.to_string())));
             }
         };
         if bytes.len() > self.config.max_request_bytes {
@@ -210,24 +251,69 @@ impl Engine {
                 bytes.len(),
                 self.config.max_request_bytes
             );
-            return self.reject(
+            return Ok(self.reject(
                 name,
                 Some(parsed.kind),
                 Rejection::new(ErrorKey::FileTooLarge, detail),
-            );
+            ));
         }
-        match parsed.kind {
-            MessageKind::SingleQualification => match self.single_check_bytes(pop, bytes, now) {
-                Ok((result, mut summary)) => {
-                    summary.kind = Some(parsed.kind);
-                    FileOutcome::Answered {
-                        result_name: parsed.result_name(),
-                        bytes: self.write(&result),
-                        summary,
-                    }
+        let answered = |bytes: Vec<u8>, summary: OutcomeSummary| FileOutcome::Answered {
+            result_name: parsed.result_name(),
+            bytes,
+            summary,
+        };
+        let outcome = match parsed.kind {
+            MessageKind::BulkQualificationUpload => {
+                match bulk::upload(self, stores, parsed.kind, name, bytes, now)? {
+                    Ok((doc, summary)) => answered(self.write_any(&doc), summary),
+                    Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
                 }
-                Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
-            },
+            }
+            MessageKind::HomeVisitUpload
+            | MessageKind::OnlineUpload
+            | MessageKind::MedicalAidUpload => {
+                match criteria::upload(self, stores, parsed.kind, name, bytes, now)? {
+                    Ok((doc, summary)) => answered(self.write_any(&doc), summary),
+                    Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
+                }
+            }
+            MessageKind::BulkQualificationDownload
+            | MessageKind::HomeVisitDownload
+            | MessageKind::OnlineDownload
+            | MessageKind::MedicalAidDownload => {
+                let upload_kind = match parsed.kind {
+                    MessageKind::HomeVisitDownload => MessageKind::HomeVisitUpload,
+                    MessageKind::OnlineDownload => MessageKind::OnlineUpload,
+                    MessageKind::MedicalAidDownload => MessageKind::MedicalAidUpload,
+                    _ => MessageKind::BulkQualificationUpload,
+                };
+                match bulk::download(self, pop, stores, parsed.kind, upload_kind, bytes, now)? {
+                    Ok((doc, summary)) if self.config.bulk.zip_results => {
+                        bulk::zipped(&parsed, self.write_any(&doc), summary)
+                    }
+                    Ok((doc, summary)) => answered(self.write_any(&doc), summary),
+                    Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
+                }
+            }
+            MessageKind::ReferenceNumberSingle | MessageKind::ReferenceNumberBulk => {
+                match reference::register(self, pop, stores.references, parsed.kind, bytes, now)? {
+                    Ok((doc, summary)) => answered(self.write_any(&doc), summary),
+                    Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
+                }
+            }
+            MessageKind::SingleQualification => {
+                match self.single_check_bytes_with(pop, stores.references, bytes, now) {
+                    Ok((result, mut summary)) => {
+                        summary.kind = Some(parsed.kind);
+                        FileOutcome::Answered {
+                            result_name: parsed.result_name(),
+                            bytes: self.write(&result),
+                            summary,
+                        }
+                    }
+                    Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
+                }
+            }
             other => {
                 let detail = format!(
                     "{}req_ requests are part of the interface but not implemented by this simulator yet",
@@ -239,7 +325,8 @@ impl Engine {
                     Rejection::new(ErrorKey::FileUnsupported, detail),
                 )
             }
-        }
+        };
+        Ok(outcome)
     }
 
     /// Reads and answers a single-check request document.
@@ -249,9 +336,20 @@ impl Engine {
         bytes: &[u8],
         now: NaiveDateTime,
     ) -> Result<(QualificationConfirmResult, OutcomeSummary), Rejection> {
+        self.single_check_bytes_with(pop, &NoStores, bytes, now)
+    }
+
+    /// [`Engine::single_check_bytes`] with the facility's 照会番号 from `references`.
+    pub fn single_check_bytes_with(
+        &self,
+        pop: &Population,
+        references: &dyn ReferenceNumbers,
+        bytes: &[u8],
+        now: NaiveDateTime,
+    ) -> Result<(QualificationConfirmResult, OutcomeSummary), Rejection> {
         let (request, _) = xml::read_document::<QualificationConfirmRequest>(bytes)
             .map_err(|e| Rejection::from_read(&e))?;
-        self.single_check(pop, &request, now)
+        self.single_check_with(pop, references, &request, now)
     }
 
     /// Answers a single-check request (from a file, XML over HTTP, or the Web API's JSON).
@@ -261,8 +359,19 @@ impl Engine {
         request: &QualificationConfirmRequest,
         now: NaiveDateTime,
     ) -> Result<(QualificationConfirmResult, OutcomeSummary), Rejection> {
+        self.single_check_with(pop, &NoStores, request, now)
+    }
+
+    /// [`Engine::single_check`] with the facility's 照会番号 from `references`.
+    pub fn single_check_with(
+        &self,
+        pop: &Population,
+        references: &dyn ReferenceNumbers,
+        request: &QualificationConfirmRequest,
+        now: NaiveDateTime,
+    ) -> Result<(QualificationConfirmResult, OutcomeSummary), Rejection> {
         let checked = request.required().map_err(|e| Rejection::from_read(&e))?;
-        let result = single::answer(self, pop, &checked, now);
+        let result = single::answer(self, pop, references, &checked, now);
         let summary = summarize(&result);
         Ok((result, summary))
     }
@@ -272,6 +381,12 @@ impl Engine {
         // Serializing plain string structs cannot fail; an empty document would be a bug.
         xml::write_document(result, self.config.result_encoding, self.config.style)
             .unwrap_or_default()
+    }
+
+    /// Serializes any result document in the configured encoding and style.
+    pub fn write_any<T: serde::Serialize>(&self, doc: &T) -> Vec<u8> {
+        // Serializing plain string structs cannot fail; an empty document would be a bug.
+        xml::write_document(doc, self.config.result_encoding, self.config.style).unwrap_or_default()
     }
 
     /// The content of the `.err` file for `rejection` of the request `name`.
@@ -320,5 +435,7 @@ fn summarize(result: &QualificationConfirmResult) -> OutcomeSummary {
     }
 }
 
+#[cfg(test)]
+mod bulk_tests;
 #[cfg(test)]
 mod tests;

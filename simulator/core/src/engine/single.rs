@@ -11,6 +11,7 @@ use sim_messages::siquc01::{
 };
 
 use super::result_item::{Consent, build_item};
+use super::stores::ReferenceNumbers;
 use super::{Engine, NewerResults};
 use crate::date::{parse_ymd, ymdhms};
 use crate::eligibility::{CardQuery, Decision, decide};
@@ -24,6 +25,7 @@ const MAX_KEY_CHARS: usize = 20;
 pub(super) fn answer(
     engine: &Engine,
     pop: &Population,
+    references: &dyn ReferenceNumbers,
     req: &SingleCheck<'_>,
     now: NaiveDateTime,
 ) -> QualificationConfirmResult {
@@ -41,19 +43,12 @@ pub(super) fn answer(
     };
 
     // Header checks → SegmentOfResult 9, no body.
-    let header_error = match parse_ymd(req.confirmation_date) {
-        None => Some(ErrorKey::HeaderConfirmationDate),
-        Some(d) if d > now.date() && !cfg.allow_future_date => {
-            Some(ErrorKey::HeaderConfirmationDateFuture)
-        }
-        Some(_) => None,
-    }
-    .or_else(|| {
-        let mic = req.medical_institution_code;
-        (mic.len() != 10 || !mic.bytes().all(|b| b.is_ascii_digit()))
-            .then_some(ErrorKey::HeaderMedicalInstitutionCode)
-    });
-    if let Some(key) = header_error {
+    if let Some(key) = header_error(
+        cfg,
+        req.confirmation_date,
+        req.medical_institution_code,
+        now,
+    ) {
         let entry = cfg.catalogue.get(key);
         header.segment_of_result = SegmentOfResult::Abnormal.code().to_owned();
         header.error_code = Some(entry.code);
@@ -121,7 +116,12 @@ pub(super) fn answer(
         body.result_list = Some(ResultList {
             results: refs
                 .into_iter()
-                .map(|r| build_item(pop, r, date, cfg.partial_ratio, &consent))
+                .map(|r| {
+                    let mut item = build_item(pop, r, date, cfg.partial_ratio, &consent);
+                    item.reference_number = references
+                        .reference_number(req.medical_institution_code, &pop.person(r).id);
+                    item
+                })
                 .collect(),
         });
     }
@@ -131,7 +131,32 @@ pub(super) fn answer(
     }
 }
 
-fn card_query(req: &SingleCheck<'_>, enforce_check_digit: bool) -> Result<CardQuery, ErrorKey> {
+/// The header problem answered with `SegmentOfResult` 9, if any: the date (not a date, or after
+/// today unless allowed) and the 医療機関コード (10 digits).
+pub(super) fn header_error(
+    cfg: &super::EngineConfig,
+    confirmation_date: &str,
+    medical_institution_code: &str,
+    now: NaiveDateTime,
+) -> Option<ErrorKey> {
+    match parse_ymd(confirmation_date) {
+        None => Some(ErrorKey::HeaderConfirmationDate),
+        Some(d) if d > now.date() && !cfg.allow_future_date => {
+            Some(ErrorKey::HeaderConfirmationDateFuture)
+        }
+        Some(_) => None,
+    }
+    .or_else(|| {
+        let mic = medical_institution_code;
+        (mic.len() != 10 || !mic.bytes().all(|b| b.is_ascii_digit()))
+            .then_some(ErrorKey::HeaderMedicalInstitutionCode)
+    })
+}
+
+pub(super) fn card_query(
+    req: &SingleCheck<'_>,
+    enforce_check_digit: bool,
+) -> Result<CardQuery, ErrorKey> {
     let insurer =
         InsurerNumber::parse(req.insurer_number).map_err(|_| ErrorKey::PersonInsurerNumber)?;
     if enforce_check_digit && !insurer.has_valid_check_digit() {

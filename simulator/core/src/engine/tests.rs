@@ -17,7 +17,7 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn now() -> NaiveDateTime {
+pub(super) fn now() -> NaiveDateTime {
     d("2026-11-25").and_hms_opt(10, 0, 0).unwrap()
 }
 
@@ -45,7 +45,7 @@ fn qual(insurer: &str, number: &str, acquired: &str, lost: Option<&str>) -> Qual
     }
 }
 
-fn population() -> Population {
+pub(super) fn population() -> Population {
     let insurers = vec![
         Insurer {
             number: InsurerNumber::parse("06139018").unwrap(),
@@ -109,6 +109,10 @@ fn request(insurer: &str, number: &str, birth: &str, date: &str) -> Qualificatio
             }),
         },
     }
+}
+
+pub(super) fn request_for(insurer: &str, number: &str, birth: &str) -> QualificationConfirmRequest {
+    request(insurer, number, birth, "20261125")
 }
 
 fn check(config: EngineConfig, req: &QualificationConfirmRequest) -> QualificationConfirmResult {

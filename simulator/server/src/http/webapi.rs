@@ -6,7 +6,7 @@
 //! loopback. The login body's fields are not public, so any JSON object is accepted.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -20,7 +20,7 @@ use sim_messages::webapi::{
 };
 
 use crate::journal::{Channel, Entry};
-use crate::shared::{Shared, sha256_hex, wall_ms};
+use crate::shared::Shared;
 
 fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
     let mut response = (status, Json(value)).into_response();
@@ -125,42 +125,33 @@ pub(super) async fn search(
         }
     };
     let now = shared.clock.now();
-    let (result, summary) =
-        match shared
-            .engine
-            .single_check(&shared.population, &request.xml_msg, now)
-        {
-            Ok(v) => v,
-            Err(rejection) => {
-                return error(
-                    &shared,
-                    StatusCode::BAD_REQUEST,
-                    rejection.key,
-                    &rejection.detail,
-                );
-            }
-        };
+    let (result, mut summary) = match shared.engine.single_check_with(
+        &shared.population,
+        &shared.jobs,
+        &request.xml_msg,
+        now,
+    ) {
+        Ok(v) => v,
+        Err(rejection) => {
+            return error(
+                &shared,
+                StatusCode::BAD_REQUEST,
+                rejection.key,
+                &rejection.detail,
+            );
+        }
+    };
     let response = SearchResponse::from(result);
     let answer = serde_json::to_vec(&response).unwrap_or_default();
-    shared.journal.record(Entry {
-        at: sim_core::date::ymdhms(now),
-        wall_ms: wall_ms(SystemTime::now()),
-        channel: Channel::WebApi.as_str().into(),
-        request_name: "search".into(),
-        answer_name: Some("search".into()),
-        kind: Some("OQSsiquc01".into()),
-        medical_institution_code: summary.medical_institution_code,
-        arbitrary_file_identifier: summary.arbitrary_file_identifier,
-        segment_of_result: summary.segment_of_result,
-        processing_result_status: summary.processing_result_status,
-        qualification_validity: summary.qualification_validity,
-        code: summary.code,
-        rejection: None,
-        request_sha256: sha256_hex(&body),
-        request_mtime_ms: None,
-        request: body.to_vec(),
+    summary.kind = Some(sim_messages::MessageKind::SingleQualification);
+    shared.journal.record(Entry::exchange(
+        Channel::WebApi,
+        now,
+        "search",
+        "search",
+        summary,
+        body.to_vec(),
         answer,
-        id: 0,
-    });
+    ));
     json(StatusCode::OK, &response)
 }

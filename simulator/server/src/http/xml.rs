@@ -4,7 +4,6 @@
 //! default name. The result's file name is in `X-OQS-Result-Name` (or `X-OQS-Err-Name`).
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -14,7 +13,7 @@ use sim_core::FileOutcome;
 use sim_messages::TextEncoding;
 
 use crate::journal::{Channel, Entry};
-use crate::shared::{Shared, sha256_hex, wall_ms};
+use crate::shared::Shared;
 
 /// The name used by `POST /oqs/xml`.
 pub const DEFAULT_NAME: &str = "OQSsiquc01req_http.xml";
@@ -33,9 +32,19 @@ pub(super) async fn post_named(
 
 fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
     let now = shared.clock.now();
-    let outcome = shared
-        .engine
-        .handle_file(&shared.population, name, body, now);
+    let outcome = match shared.engine.handle_file_with(
+        &shared.population,
+        shared.jobs.stores(),
+        name,
+        body,
+        now,
+    ) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            tracing::error!(file = %name, error = %e, "cannot answer over http");
+            return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
+        }
+    };
     let encoding = shared.engine.config().result_encoding;
     let charset = match encoding {
         TextEncoding::Utf8 => "UTF-8",
@@ -62,26 +71,15 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
             "x-oqs-err-name",
         ),
     };
-    shared.journal.record(Entry {
-        at: sim_core::date::ymdhms(now),
-        wall_ms: wall_ms(SystemTime::now()),
-        channel: Channel::HttpXml.as_str().into(),
-        request_name: name.to_owned(),
-        answer_name: Some(answer_name.clone()),
-        kind: summary.kind.map(|k| k.prefix().to_owned()),
-        medical_institution_code: summary.medical_institution_code,
-        arbitrary_file_identifier: summary.arbitrary_file_identifier,
-        segment_of_result: summary.segment_of_result,
-        processing_result_status: summary.processing_result_status,
-        qualification_validity: summary.qualification_validity,
-        code: summary.code,
-        rejection: summary.rejection,
-        request_sha256: sha256_hex(body),
-        request_mtime_ms: None,
-        request: body.to_vec(),
-        answer: bytes.clone(),
-        id: 0,
-    });
+    shared.journal.record(Entry::exchange(
+        Channel::HttpXml,
+        now,
+        name,
+        &answer_name,
+        summary,
+        body.to_vec(),
+        bytes.clone(),
+    ));
     let mut response = (status, bytes).into_response();
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&content_type) {

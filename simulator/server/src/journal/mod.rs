@@ -82,6 +82,41 @@ pub struct Entry {
     pub answer: Vec<u8>,
 }
 
+impl Entry {
+    /// An exchange answered at simulator time `at`: the engine's summary plus the bytes in and out.
+    /// The request's hash and the wall-clock time are filled in here.
+    pub fn exchange(
+        channel: Channel,
+        at: chrono::NaiveDateTime,
+        request_name: &str,
+        answer_name: &str,
+        summary: sim_core::OutcomeSummary,
+        request: Vec<u8>,
+        answer: Vec<u8>,
+    ) -> Entry {
+        Entry {
+            id: 0,
+            at: sim_core::date::ymdhms(at),
+            wall_ms: crate::shared::wall_ms(std::time::SystemTime::now()),
+            channel: channel.as_str().into(),
+            request_name: request_name.to_owned(),
+            answer_name: Some(answer_name.to_owned()),
+            kind: summary.kind.map(|k| k.prefix().to_owned()),
+            medical_institution_code: summary.medical_institution_code,
+            arbitrary_file_identifier: summary.arbitrary_file_identifier,
+            segment_of_result: summary.segment_of_result,
+            processing_result_status: summary.processing_result_status,
+            qualification_validity: summary.qualification_validity,
+            code: summary.code,
+            rejection: summary.rejection,
+            request_sha256: crate::shared::sha256_hex(&request),
+            request_mtime_ms: None,
+            request,
+            answer,
+        }
+    }
+}
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -46,6 +46,13 @@ async fn shift_jis_crlf_request_is_answered_in_both_encodings() {
         assert!(t.contains("<InsurerNumber>  131011</InsurerNumber>"));
         // Clients look for the identifier as a raw substring.
         assert!(t.contains("<ArbitraryFileIdentifier>pt000123_20261125093012 ＆&lt;x&gt;</ArbitraryFileIdentifier>"), "{t}");
+        // The request leaves req/ just after its result is in place (and fsynced).
+        for _ in 0..500 {
+            if list(&server.folders.req).is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         assert!(
             list(&server.folders.req).is_empty(),
             "the request is consumed"
@@ -137,7 +144,7 @@ async fn malformed_files_come_back_with_an_err_file() {
         ("XYZsiquc01req_prefix.xml", valid.clone(), "MOCK-F0007"),
         ("OQSsiquc01req_empty.xml", Vec::new(), "MOCK-F0001"),
         ("OQSsiquc01req_huge.xml", huge, "MOCK-F0008"),
-        ("OQSmuquc01req_bulk.xml", valid.clone(), "MOCK-F0009"),
+        ("CIPsiquc01req_unsupported.xml", valid.clone(), "MOCK-F0009"),
     ];
     for (name, bytes, _) in &cases {
         server.drop_request(name, bytes);
@@ -284,5 +291,29 @@ async fn every_exchange_is_journaled() {
         full.answer,
         std::fs::read(server.res("OQSsiquc01res_j1.xml")).unwrap()
     );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_whose_name_is_not_utf8_comes_back_with_an_err_file() {
+    use std::os::unix::ffi::OsStrExt;
+    let server = TestServer::start(test_config()).await;
+    let name = std::ffi::OsStr::from_bytes(b"OQSsiquc01req_\xff\xfe.xml");
+    let tmp = server.folders.req.join(".unreadable.tmp");
+    std::fs::write(&tmp, sjis_request(&SHAHO, "u")).unwrap();
+    std::fs::rename(&tmp, server.folders.req.join(name)).unwrap();
+    let err = wait_for(&server.res("OQSsiquc01req_\u{fffd}\u{fffd}.err"), WAIT).await;
+    assert!(text(&err, TextEncoding::ShiftJis).contains("not valid UTF-8"));
+    for _ in 0..200 {
+        if server.folders.res.join(name).exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        server.folders.res.join(name).exists(),
+        "the file itself is moved to res/"
+    );
+    assert!(list(&server.folders.req).is_empty());
     server.stop().await;
 }

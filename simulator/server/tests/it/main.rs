@@ -1,8 +1,12 @@
 //! Integration tests of the `simulator` server: the shared folder, HTTP, the journal, restarts.
 //! One test binary for the crate; each area is a module.
 
+mod bulk;
 mod card;
+mod cli;
 mod files;
 mod http;
+mod population;
+mod reference;
 mod restart;
 mod support;
