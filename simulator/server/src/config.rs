@@ -31,6 +31,18 @@ pub struct Config {
     pub bulk: BulkSettings,
     /// 照会番号 registration.
     pub reference_numbers: ReferenceNumberSettings,
+    /// The face-auth card reader.
+    pub reader: ReaderConfig,
+}
+
+/// `[reader]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReaderConfig {
+    /// See the default file.
+    pub medical_institution_code: String,
+    /// `end-of-next-day` or `<n>h`.
+    pub consent_window: String,
 }
 
 /// `[bulk]`.
@@ -168,6 +180,28 @@ impl Config {
             "utf-8" | "UTF-8" | "utf8" => Ok(TextEncoding::Utf8),
             other => bail!("terminal.result_encoding is \"shift_jis\" or \"utf-8\", not {other:?}"),
         }
+    }
+
+    /// The face-auth reader settings this configuration describes.
+    pub fn reader_settings(&self) -> anyhow::Result<crate::reader::ReaderSettings> {
+        let r = &self.reader;
+        let mic = r.medical_institution_code.trim();
+        if mic.len() != 10 || !mic.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("[reader] medical_institution_code must be 10 digits, not {mic:?}");
+        }
+        let window = match r.consent_window.trim() {
+            "end-of-next-day" => sim_core::engine::ConsentWindow::EndOfNextDay,
+            other => match other.strip_suffix('h').and_then(|h| h.parse::<u32>().ok()) {
+                Some(h) if h > 0 => sim_core::engine::ConsentWindow::Hours(h),
+                _ => bail!(
+                    "[reader] consent_window must be \"end-of-next-day\" or hours like \"24h\", not {other:?}"
+                ),
+            },
+        };
+        Ok(crate::reader::ReaderSettings {
+            medical_institution_code: mic.to_owned(),
+            window,
+        })
     }
 
     /// The engine settings this configuration describes.

@@ -4,19 +4,25 @@
 //! - [`dropbox`]: the shared folder (`req/`, `res/`, `face/`), crash-safe answering.
 //! - [`http`]: the Web API, XML over HTTP and the admin API (`app(shared) -> Router`).
 //! - [`journal`]: the SQLite journal of every exchange.
+//! - [`reader`]: the face-auth card reader emulator (card check, consent, `face/` results).
 //! - [`jobs`]: bulk jobs and 照会番号 registrations in SQLite, behind the engine's store traits.
 //! - [`config`], [`clock`], [`shared`]: settings, time, and the state they share.
 //! - [`serve`]: wires them together until a shutdown signal.
+//! - [`scenario_run`]: `simulator scenario run`, scripted scenarios played headless.
+//! - [`clock_cli`]: `simulator clock`, the virtual clock of a running simulator.
 //!
 //! Invariant: this is the only crate that binds sockets, touches folders or reads the clock.
 
 pub mod card;
 pub mod client;
 pub mod clock;
+pub mod clock_cli;
 pub mod config;
 pub mod dropbox;
 pub mod http;
 pub mod jobs;
 pub mod journal;
+pub mod reader;
+pub mod scenario_run;
 pub mod serve;
 pub mod shared;

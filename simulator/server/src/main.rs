@@ -44,6 +44,12 @@ enum Command {
     Journal(JournalArgs),
     /// Insert, remove and list virtual My Number Cards of a running simulator.
     Card(sim_server::card::cli::CardArgs),
+    /// Drive the face-auth card reader of a running simulator (card check, consent, face/ result).
+    Reader(sim_server::reader::cli::ReaderArgs),
+    /// Show or set the virtual clock of a running simulator (started with `serve --clock`).
+    Clock(sim_server::clock_cli::ClockArgs),
+    /// Run scripted scenarios (scenarios/*.yaml) headless on a virtual clock.
+    Scenario(sim_server::scenario_run::ScenarioArgs),
     /// Print the default configuration (commented), a template for --config.
     Config {
         #[command(subcommand)]
@@ -153,6 +159,9 @@ struct JournalArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Scenario(args)) = cli.command {
+        return sim_server::scenario_run::cli(args);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -185,6 +194,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Population { action } => population::run(action),
         Command::Journal(args) => journal(args).await,
         Command::Card(args) => sim_server::card::cli::run(args).await,
+        Command::Reader(args) => sim_server::reader::cli::run(args).await,
+        Command::Clock(args) => sim_server::clock_cli::run(args).await,
+        Command::Scenario(_) => anyhow::bail!("`scenario` runs without the server runtime"),
         Command::Config {
             action: ConfigAction::Show,
         } => {

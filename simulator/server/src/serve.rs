@@ -83,6 +83,11 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
     .context("opening the card store")?;
     let jobs = crate::jobs::JobStore::open(&opts.state_dir.join("state.sqlite3"))
         .context("opening the bulk job store")?;
+    let reader = crate::reader::Readers::open(
+        opts.config.reader_settings()?,
+        &opts.state_dir.join("state.sqlite3"),
+    )
+    .context("opening the reader's consent store")?;
     Ok(Shared {
         engine,
         population,
@@ -93,6 +98,7 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         oqs_dir: Some(opts.oqs_dir.clone()),
         cards,
         jobs,
+        reader,
     }
     .into_ref())
 }

@@ -31,6 +31,8 @@ pub struct Shared {
     pub cards: crate::card::Cards,
     /// Bulk jobs and 照会番号 registrations.
     pub jobs: crate::jobs::JobStore,
+    /// The emulated face-auth card reader and the consent records.
+    pub reader: crate::reader::Readers,
 }
 
 impl Shared {

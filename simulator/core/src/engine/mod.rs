@@ -15,6 +15,7 @@
 //! server implements over SQLite; [`MemoryStores`] for tests).
 
 pub mod bulk;
+mod card_check;
 mod criteria;
 mod reference;
 mod result_item;
@@ -29,6 +30,7 @@ use sim_messages::{ErrorCatalogue, ErrorKey, MessageKind, TextEncoding};
 
 use crate::population::Population;
 pub use bulk::{BulkConfig, ReferencePlacement};
+pub use card_check::{CardCheck, CardConsents, ConsentWindow};
 pub use stores::{BulkJobs, MemoryStores, NoStores, ReferenceNumbers, StoreError, Stores};
 
 /// What `InsuredPartialContributionRatio` is reported for. The reconstructed layout only shows it
@@ -374,6 +376,20 @@ impl Engine {
         let result = single::answer(self, pop, references, &checked, now);
         let summary = summarize(&result);
         Ok((result, summary))
+    }
+
+    /// Answers a My Number Card check (照会区分 1) for the person behind a verified certificate,
+    /// with the consent answers from the face-auth reader.
+    pub fn card_check(
+        &self,
+        pop: &Population,
+        references: &dyn ReferenceNumbers,
+        check: &CardCheck<'_>,
+        now: NaiveDateTime,
+    ) -> (QualificationConfirmResult, OutcomeSummary) {
+        let result = card_check::answer(self, pop, references, check, now);
+        let summary = summarize(&result);
+        (result, summary)
     }
 
     /// Serializes a result document in the configured encoding and style.

@@ -291,6 +291,27 @@ impl Cards {
         Ok(content)
     }
 
+    /// `person`'s card for the in-process face-auth reader: built (or cached) content with its
+    /// stored PIN counters.
+    pub fn reader_card(&self, person: &Person) -> Result<VirtualCard, CardError> {
+        let content = self.content(person)?;
+        let mut card = VirtualCard::new(&content);
+        if let Some(counters) = self.store.load(&self.auth_serial_hex(&person.id))? {
+            card.import_pins(&counters);
+        }
+        Ok(card)
+    }
+
+    /// Persists the PIN counters of a card used by the in-process reader.
+    pub fn save_reader_pins(
+        &self,
+        auth_serial: &str,
+        person_id: &str,
+        counters: &sim_card::PinCounters,
+    ) -> Result<(), CardError> {
+        Ok(self.store.save(auth_serial, person_id, counters)?)
+    }
+
     /// Inserts `person`'s card into `slot`: builds it if needed, restores its PIN counters and starts
     /// connecting to vpcd (retrying until vpcd is up or the card is removed).
     pub fn insert(&self, person: &Person, slot: u8) -> Result<CardInfo, CardError> {

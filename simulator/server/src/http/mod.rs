@@ -3,11 +3,15 @@
 //! - XML over HTTP: the bytes of a request file in, the bytes of its result file out, `xml`;
 //! - the admin API (`/admin/…`) used by the CLI and tests, `admin`.
 //! - the virtual cards' admin API (`/admin/cards…`), in `cards`.
+//! - the virtual clock (`/admin/clock`), in [`clock`].
+//! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
 //!
 //! `app(shared)` builds the router without binding anything, so tests drive it in-process.
 
 mod admin;
 mod cards;
+pub mod clock;
+mod reader;
 mod webapi;
 mod xml;
 
@@ -33,10 +37,14 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/status", get(admin::status))
         .route("/admin/journal", get(admin::journal))
         .route("/admin/journal/{id}", get(admin::journal_entry))
+        .route("/admin/clock", get(clock::get).post(clock::post))
         .route("/admin/cards", get(cards::list))
         .route("/admin/cards/insert", post(cards::insert))
         .route("/admin/cards/remove", post(cards::remove))
         .route("/admin/cards/reset-pins", post(cards::reset_pins))
+        .route("/admin/reader", get(reader::status))
+        .route("/admin/reader/consents/{person}", get(reader::consents))
+        .route("/admin/reader/{action}", post(reader::action))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(shared)
 }

@@ -26,6 +26,8 @@ pub enum Channel {
     HttpXml,
     /// The Web API's JSON search.
     WebApi,
+    /// A card check at the face-auth reader (result in `face/`).
+    Face,
 }
 
 impl Channel {
@@ -35,6 +37,7 @@ impl Channel {
             Channel::File => "file",
             Channel::HttpXml => "http-xml",
             Channel::WebApi => "webapi",
+            Channel::Face => "face",
         }
     }
 }

@@ -7,6 +7,8 @@ mod cli;
 mod files;
 mod http;
 mod population;
+mod reader;
 mod reference;
 mod restart;
+mod scenario;
 mod support;

@@ -1,0 +1,170 @@
+//! The scenario model: what a validated script says, with each step's line for reports.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// The file it was read from, as given.
+    pub file: String,
+    /// One line, shown in reports.
+    pub title: String,
+    /// What the scenario shows, for people.
+    pub description: Option<String>,
+    /// The persons served.
+    pub world: World,
+    /// The virtual clock at the start.
+    pub clock: ClockSpec,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// The persons a scenario starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum World {
+    /// The named fixture persons and probes (`fixtures/data/persons.toml`).
+    Fixtures,
+}
+
+/// The virtual clock at the start of a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockSpec {
+    /// Japan local time.
+    pub start: NaiveDateTime,
+    /// Frozen (the default, for byte-identical results) or running from `start`.
+    pub frozen: bool,
+}
+
+/// One step of a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The line of the step in its file.
+    pub line: usize,
+    /// What it does.
+    pub action: Action,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Drop a request file into `req/`.
+    Drop(DropRequest),
+    /// Move the virtual clock forward.
+    Advance(TimeDelta),
+    /// The last request was answered with a result file whose elements have these values
+    /// (compared without leading and trailing spaces; `~` means the element is absent). An
+    /// element is looked up in the result, never in the echoed `QualificationConfirmSearchInfo`.
+    ExpectResult(BTreeMap<String, String>),
+    /// The last request was rejected with an `.err` file starting with this code.
+    ExpectError(String),
+    /// The last request got no answer at all.
+    ExpectNothing,
+}
+
+/// A request file to drop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropRequest {
+    /// Whose keys, or which bytes.
+    pub target: Target,
+    /// The file name; by default `OQSsiquc01req_<clock>_<step>.xml`.
+    pub name: Option<String>,
+    /// The encoding of a built request.
+    pub encoding: Encoding,
+    /// CRLF line ends (as Windows clients write).
+    pub crlf: bool,
+    /// QualificationConfirmationDate; by default the clock's date.
+    pub date: Option<NaiveDate>,
+    /// LimitApplicationCertificateRelatedConsFlg 1 instead of 0.
+    pub limit_consent: bool,
+}
+
+/// What a dropped request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The card keys of a named fixture person (the card valid on the request date) or a probe.
+    Person(String),
+    /// These bytes verbatim (malformed requests).
+    Raw(String),
+}
+
+/// The encoding of a built request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8.
+    Utf8,
+    /// Shift_JIS.
+    ShiftJis,
+}
+
+/// Element names of an `OQSsiquc01res_` result that `expect-result` may name.
+pub const RESULT_ELEMENTS: &[&str] = &[
+    "Address",
+    "ArbitraryFileIdentifier",
+    "ArbitraryIdentifier",
+    "Birthdate",
+    "CharacterCodeIdentifier",
+    "DiagnosisInfoAvailableTime",
+    "DiagnosisInfoConsFlg",
+    "DiagnosisInfoConsTime",
+    "DisqualificationDate",
+    "ElderlyRecipientCertificateDate",
+    "ElderlyRecipientContributionRatio",
+    "ElderlyRecipientValidEndDate",
+    "ElderlyRecipientValidStartDate",
+    "ErrorCode",
+    "ErrorMessage",
+    "InsuredBranchNumber",
+    "InsuredCardClassification",
+    "InsuredCardExpirationDate",
+    "InsuredCardSymbol",
+    "InsuredCardValidDate",
+    "InsuredCertificateIssuanceDate",
+    "InsuredIdentificationNumber",
+    "InsuredName",
+    "InsuredPartialContributionRatio",
+    "InsurerName",
+    "InsurerNumber",
+    "LimitApplicationCertificateClassification",
+    "LimitApplicationCertificateClassificationFlag",
+    "LimitApplicationCertificateDate",
+    "LimitApplicationCertificateLongTermDate",
+    "LimitApplicationCertificateRelatedConsFlg",
+    "LimitApplicationCertificateRelatedConsTime",
+    "LimitApplicationCertificateValidEndDate",
+    "LimitApplicationCertificateValidStartDate",
+    "MedicalInstitutionCode",
+    "Name",
+    "NameKana",
+    "NameOfOther",
+    "NameOfOtherKana",
+    "OperationInfoAvailableTime",
+    "OperationInfoConsFlg",
+    "OperationInfoConsTime",
+    "PersonalFamilyClassification",
+    "PharmacistsInfoAvailableTime",
+    "PharmacistsInfoConsFlg",
+    "PharmacistsInfoConsTime",
+    "PostNumber",
+    "PreschoolClassification",
+    "PrescriptionIssueSelect",
+    "ProcessExecutionTime",
+    "ProcessingResultCode",
+    "ProcessingResultMessage",
+    "ProcessingResultStatus",
+    "QualificationConfirmationDate",
+    "QualificationDate",
+    "QualificationValidity",
+    "ReasonOfLoss",
+    "ReferenceClassification",
+    "ReferenceNumber",
+    "SegmentOfResult",
+    "Sex1",
+    "Sex2",
+    "SpecificDiseasesCertificateRelatedConsFlg",
+    "SpecificDiseasesCertificateRelatedConsTime",
+    "SpecificHealthCheckupsInfoAvailableTime",
+    "SpecificHealthCheckupsInfoConsFlg",
+    "SpecificHealthCheckupsInfoConsTime",
+];

@@ -1,0 +1,142 @@
+//! The patients' consent answers at the reader, kept in SQLite (`reader_consents` in the state
+//! database) for later issues (薬剤・特定健診・診療情報 requests check them). One row per finished card
+//! check; its row id numbers the face file.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::NaiveDateTime;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use sim_core::engine::CardConsents;
+
+use super::Mode;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS reader_consents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    medical_institution_code TEXT NOT NULL,
+    arbitrary_file_identifier TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    drug INTEGER NOT NULL,
+    checkup INTEGER NOT NULL,
+    diagnosis INTEGER NOT NULL,
+    operation INTEGER NOT NULL,
+    limit_certificate INTEGER NOT NULL,
+    specific_disease INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reader_consents_person ON reader_consents (person_id, at);
+";
+
+/// One stored consent record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentRecord {
+    /// Row id.
+    pub id: i64,
+    /// Simulator time of the consent, `yyyyMMddHHmmss`.
+    pub at: String,
+    /// Whose.
+    pub person_id: String,
+    /// The facility.
+    pub medical_institution_code: String,
+    /// The face file's `ArbitraryFileIdentifier`.
+    pub arbitrary_file_identifier: String,
+    /// `pin`, `face` or `visual`.
+    pub mode: String,
+    /// The answers, in the order drug, checkup, diagnosis, operation, limit, specific disease.
+    pub answers: [bool; 6],
+}
+
+/// The consent table.
+pub struct ConsentStore {
+    conn: Mutex<Connection>,
+}
+
+fn mode_name(mode: Option<Mode>) -> &'static str {
+    match mode {
+        Some(Mode::Pin) => "pin",
+        Some(Mode::Face) => "face",
+        Some(Mode::Visual) => "visual",
+        None => "-",
+    }
+}
+
+impl ConsentStore {
+    /// Opens (creating if needed) the table in the database at `path`.
+    pub fn open(path: &Path) -> anyhow::Result<ConsentStore> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(ConsentStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stores the answers of one check and returns the row id.
+    pub fn record(
+        &self,
+        person_id: &str,
+        medical_institution_code: &str,
+        afi: &str,
+        mode: Option<Mode>,
+        c: CardConsents,
+        at: NaiveDateTime,
+    ) -> anyhow::Result<u64> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO reader_consents (at, person_id, medical_institution_code, \
+             arbitrary_file_identifier, mode, drug, checkup, diagnosis, operation, \
+             limit_certificate, specific_disease) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                sim_core::date::ymdhms(at),
+                person_id,
+                medical_institution_code,
+                afi,
+                mode_name(mode),
+                c.drug,
+                c.checkup,
+                c.diagnosis,
+                c.operation,
+                c.limit,
+                c.specific_disease
+            ],
+        )?;
+        Ok(u64::try_from(conn.last_insert_rowid()).unwrap_or(0))
+    }
+
+    /// The records of `person_id`, oldest first.
+    pub fn for_person(&self, person_id: &str) -> anyhow::Result<Vec<ConsentRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, at, person_id, medical_institution_code, arbitrary_file_identifier, mode, \
+             drug, checkup, diagnosis, operation, limit_certificate, specific_disease \
+             FROM reader_consents WHERE person_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([person_id], |r| {
+            Ok(ConsentRecord {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                person_id: r.get(2)?,
+                medical_institution_code: r.get(3)?,
+                arbitrary_file_identifier: r.get(4)?,
+                mode: r.get(5)?,
+                answers: [
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                    r.get(11)?,
+                ],
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
