@@ -66,11 +66,13 @@ pub enum ErrorKey {
     ReferenceNumberInvalid,
     /// Criteria bulk upload (訪問/オンライン/医療扶助): a date, month or MedicalTreatmentFlag is wrong.
     BulkCriteria,
+    /// The terminal is in a maintenance window (an injected fault; SegmentOfResult 9).
+    TerminalMaintenance,
 }
 
 impl ErrorKey {
     /// Every key.
-    pub const ALL: [ErrorKey; 27] = [
+    pub const ALL: [ErrorKey; 28] = [
         ErrorKey::FileEmpty,
         ErrorKey::FileEncoding,
         ErrorKey::FileNotXml,
@@ -98,6 +100,7 @@ impl ErrorKey {
         ErrorKey::BulkReceptionUnknown,
         ErrorKey::ReferenceNumberInvalid,
         ErrorKey::BulkCriteria,
+        ErrorKey::TerminalMaintenance,
     ];
 
     /// The key in the catalogue file.
@@ -130,6 +133,7 @@ impl ErrorKey {
             ErrorKey::BulkReceptionUnknown => "bulk.reception_unknown",
             ErrorKey::ReferenceNumberInvalid => "reference.number",
             ErrorKey::BulkCriteria => "bulk.criteria",
+            ErrorKey::TerminalMaintenance => "terminal.maintenance",
         }
     }
 }

@@ -19,6 +19,10 @@
 //!   - drop-raw: "hello"
 //!     name: OQSsiquc01req_bad.xml
 //!   - expect-error: MOCK-F0003
+//!   - fault: { maintenance: 30m }       # also slow, err, partial-result, malformed-result
+//!   - card-check: { person: valid-shaho-honnin, mode: pin, pin: "1234", consent: [drug] }
+//!   - expect-face: { PharmacistsInfoConsFlg: "1" }
+//!   - expect-reader-message: none
 //! ```
 //!
 //! The YAML crate is `marked-yaml`: it keeps a line and column on every node, mapping keys
@@ -32,7 +36,8 @@ mod model;
 mod parse;
 
 pub use model::{
-    Action, ClockSpec, DropRequest, Encoding, RESULT_ELEMENTS, Scenario, Step, Target, World,
+    Action, CONSENT_NAMES, CardCheck, ClockSpec, DropRequest, Encoding, Fault, FaultScope,
+    RESULT_ELEMENTS, ReaderMode, Scenario, Step, Target, World,
 };
 pub use parse::{Diagnostic, Known, parse, parse_duration, parse_file};
 

@@ -61,6 +61,84 @@ pub enum Action {
     ExpectError(String),
     /// The last request got no answer at all.
     ExpectNothing,
+    /// Inject a terminal fault from this point on the virtual clock.
+    Fault(Fault),
+    /// A patient checks in at the face-auth card reader.
+    CardCheck(CardCheck),
+    /// The last card check wrote a face file whose elements have these values (compared as in
+    /// `ExpectResult`); `None` (`expect-face: none`): it wrote no face file.
+    ExpectFace(Option<BTreeMap<String, String>>),
+    /// The last card check ended with this reader message code (`MOCK-R102`); `None`
+    /// (`expect-reader-message: none`): with no message.
+    ExpectReaderMessage(Option<String>),
+}
+
+/// A card check at the face-auth reader: the card is put on the reader, the mode chosen, the
+/// PINs entered or the camera's verdicts given (or the staff confirm), consents answered, and
+/// the card taken off again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardCheck {
+    /// The named fixture person whose My Number Card it is.
+    pub person: String,
+    /// The mode the patient chooses.
+    pub mode: ReaderMode,
+    /// The PINs entered in turn (PIN mode; default the fixture PIN `1234`).
+    pub pins: Vec<String>,
+    /// The camera's verdicts in turn, `true` for a match (face mode; default one match).
+    pub faces: Vec<bool>,
+    /// The consents given (names of [`CONSENT_NAMES`]); the others are refused.
+    pub consent: Vec<String>,
+}
+
+/// The mode chosen at the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaderMode {
+    /// 暗証番号.
+    Pin,
+    /// 顔認証.
+    Face,
+    /// 目視確認 (staff confirm).
+    Visual,
+}
+
+/// The consent names of `card-check`, in screen order: 薬剤, 特定健診, 診療, 手術, 限度額, 特定疾病.
+pub const CONSENT_NAMES: &[&str] = &[
+    "drug",
+    "checkup",
+    "diagnosis",
+    "operation",
+    "limit",
+    "disease",
+];
+
+/// A terminal fault injected by a `fault:` step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// A maintenance window of this length, starting now: every request in it is answered with
+    /// SegmentOfResult 9 and the catalogue's `terminal.maintenance` code.
+    Maintenance(TimeDelta),
+    /// Answers come this much later on the virtual clock, for the next requests or a window.
+    Slow {
+        /// The extra delay of each answer.
+        delay: TimeDelta,
+        /// How long the fault lasts.
+        scope: FaultScope,
+    },
+    /// The next request is rejected with an `.err` file (`terminal.maintenance`).
+    ErrNext,
+    /// The next result file is written in two parts with this pause between them.
+    PartialResult(TimeDelta),
+    /// The next result file is cut short (not well-formed XML).
+    MalformedResult,
+}
+
+/// How long a slow terminal lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultScope {
+    /// The next N requests.
+    Requests(u32),
+    /// A window of this length on the virtual clock, starting now.
+    For(TimeDelta),
 }
 
 /// A request file to drop.

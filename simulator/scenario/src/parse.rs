@@ -11,7 +11,8 @@ use marked_yaml::{LoadError, LoaderOptions, Node, Span};
 
 use crate::ScenarioError;
 use crate::model::{
-    Action, ClockSpec, DropRequest, Encoding, RESULT_ELEMENTS, Scenario, Step, Target, World,
+    Action, CONSENT_NAMES, CardCheck, ClockSpec, DropRequest, Encoding, Fault, FaultScope,
+    RESULT_ELEMENTS, ReaderMode, Scenario, Step, Target, World,
 };
 
 /// One problem of a script, at `file:line:column`.
@@ -83,7 +84,20 @@ const ACTIONS: &[&str] = &[
     "expect-result",
     "expect-error",
     "expect-nothing",
+    "fault",
+    "card-check",
+    "expect-face",
+    "expect-reader-message",
 ];
+const CARD_CHECK_KEYS: &[&str] = &["person", "mode", "pin", "face", "consent"];
+const FAULT_KINDS: &[&str] = &[
+    "maintenance",
+    "slow",
+    "err",
+    "partial-result",
+    "malformed-result",
+];
+const FAULT_HINT: &str = "e.g. `fault: { maintenance: 1h }`, `fault: { slow: 30s, requests: 2 }`, `fault: { slow: 30s, for: 1h }`, `fault: err`, `fault: { partial-result: 10s }`, `fault: malformed-result`";
 const DROP_OPTIONS: &[&str] = &["name", "encoding", "crlf", "date", "limit-consent"];
 const RAW_OPTIONS: &[&str] = &["name"];
 
@@ -93,6 +107,7 @@ pub fn parse(file: &str, text: &str, known: &Known) -> Result<Scenario, Vec<Diag
         file,
         diagnostics: Vec::new(),
         names: BTreeMap::new(),
+        checked: false,
     };
     let options = LoaderOptions::default()
         .error_on_duplicate_keys(true)
@@ -185,6 +200,8 @@ struct Cx<'a> {
     diagnostics: Vec<Diagnostic>,
     /// File names given to drops, with the line of the first.
     names: BTreeMap<String, usize>,
+    /// A `card-check` came before.
+    checked: bool,
 }
 
 fn position(span: &Span) -> (usize, usize) {
@@ -461,10 +478,39 @@ impl Cx<'_> {
                 let bytes = self.string(value, "drop-raw")?;
                 Action::Drop(self.drop_options(map, Target::Raw(bytes))?)
             }
-            "advance" => Action::Advance(self.duration(value)?),
+            "advance" => Action::Advance(self.duration(value, "advance")?),
+            "fault" => Action::Fault(self.fault(value)?),
+            "card-check" => {
+                self.checked = true;
+                Action::CardCheck(self.card_check(value, known)?)
+            }
+            "expect-face" => {
+                self.needs_check(key.span(), action);
+                if value.as_scalar().is_some_and(|s| s.as_str() == "none") {
+                    Action::ExpectFace(None)
+                } else {
+                    Action::ExpectFace(Some(self.elements(value, action)?))
+                }
+            }
+            "expect-reader-message" => {
+                self.needs_check(key.span(), action);
+                let code = self.string(value, action)?;
+                if code.trim().is_empty() {
+                    self.error(
+                        value.span(),
+                        "the expected reader message code is empty",
+                        Some("e.g. `expect-reader-message: MOCK-R102`, or `none`"),
+                    );
+                    return None;
+                }
+                match code.trim() {
+                    "none" => Action::ExpectReaderMessage(None),
+                    code => Action::ExpectReaderMessage(Some(code.to_owned())),
+                }
+            }
             "expect-result" => {
                 self.needs_drop(key.span(), *dropped, action);
-                Action::ExpectResult(self.elements(value)?)
+                Action::ExpectResult(self.elements(value, action)?)
             }
             "expect-error" => {
                 self.needs_drop(key.span(), *dropped, action);
@@ -485,6 +531,153 @@ impl Cx<'_> {
             }
         };
         Some(Step { line, action })
+    }
+
+    fn needs_check(&mut self, at: &Span, action: &str) {
+        if !self.checked {
+            self.error(
+                at,
+                &format!("`{action}` checks the last card check, but there has been none yet"),
+                Some("put a `card-check` step before it"),
+            );
+        }
+    }
+
+    /// One value or a list of values.
+    fn strings(&mut self, node: &Node, what: &str) -> Option<Vec<(String, Span)>> {
+        if let Some(seq) = node.as_sequence() {
+            let mut out = Vec::new();
+            for item in seq.iter() {
+                out.push((self.string(item, what)?, *item.span()));
+            }
+            Some(out)
+        } else {
+            Some(vec![(self.string(node, what)?, *node.span())])
+        }
+    }
+
+    fn card_check(&mut self, node: &Node, known: &Known) -> Option<CardCheck> {
+        const HINT: &str =
+            "card-check: { person: valid-shaho-honnin, mode: pin, pin: \"1234\", consent: [drug] }";
+        let Some(map) = node.as_mapping() else {
+            self.error(node.span(), "`card-check` is a mapping", Some(HINT));
+            return None;
+        };
+        self.unknown_keys(map, CARD_CHECK_KEYS, "`card-check`");
+        let mut ok = true;
+        let person = self
+            .required(map, node.span(), "person", "a named fixture person")
+            .and_then(|n| {
+                let id = self.string(n, "person")?;
+                if !known.persons.contains(&id) {
+                    let hint = match did_you_mean(&id, known.persons.iter().map(String::as_str)) {
+                        Some(m) => format!("did you mean `{m}`? (`simulator persons` lists them)"),
+                        None => "name a person of fixtures/data/persons.toml (probes have no card)"
+                            .to_owned(),
+                    };
+                    self.error(n.span(), &format!("unknown person id `{id}`"), Some(&hint));
+                    return None;
+                }
+                Some(id)
+            });
+        let mode = match map.get_node("mode") {
+            None => Some(ReaderMode::Pin),
+            Some(n) => match self.string(n, "mode").as_deref() {
+                Some("pin") => Some(ReaderMode::Pin),
+                Some("face") => Some(ReaderMode::Face),
+                Some("visual") => Some(ReaderMode::Visual),
+                Some(other) => {
+                    self.error(
+                        n.span(),
+                        &format!("unknown reader mode {other:?}"),
+                        Some("`pin` (the default), `face` or `visual`"),
+                    );
+                    None
+                }
+                None => None,
+            },
+        };
+        let mut pins = vec!["1234".to_owned()];
+        if let Some(n) = map.get_node("pin") {
+            if mode.is_some_and(|m| m != ReaderMode::Pin) {
+                self.error(n.span(), "`pin` is only entered in `mode: pin`", None);
+                ok = false;
+            }
+            match self.strings(n, "pin") {
+                Some(given) if !given.is_empty() => {
+                    pins.clear();
+                    for (pin, span) in given {
+                        if pin.is_empty() || !pin.chars().all(|c| c.is_ascii_digit()) {
+                            self.error(
+                                &span,
+                                &format!("bad PIN {pin:?}"),
+                                Some("digits, quoted: `pin: \"1234\"`, or a list of tries"),
+                            );
+                            ok = false;
+                        }
+                        pins.push(pin);
+                    }
+                }
+                Some(_) => {
+                    self.error(n.span(), "`pin` is empty", Some("`pin: \"1234\"`"));
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        let mut faces = vec![true];
+        if let Some(n) = map.get_node("face") {
+            if mode.is_some_and(|m| m != ReaderMode::Face) {
+                self.error(n.span(), "`face` is only captured in `mode: face`", None);
+                ok = false;
+            }
+            match self.strings(n, "face") {
+                Some(given) if !given.is_empty() => {
+                    faces.clear();
+                    for (verdict, span) in given {
+                        match verdict.as_str() {
+                            "match" => faces.push(true),
+                            "mismatch" => faces.push(false),
+                            other => {
+                                self.error(
+                                    &span,
+                                    &format!("unknown face verdict {other:?}"),
+                                    Some("`match` or `mismatch`, or a list of them"),
+                                );
+                                ok = false;
+                            }
+                        }
+                    }
+                }
+                Some(_) => {
+                    self.error(n.span(), "`face` is empty", Some("`face: match`"));
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        let mut consent = Vec::new();
+        if let Some(n) = map.get_node("consent") {
+            for (name, span) in self.strings(n, "consent").unwrap_or_default() {
+                if !CONSENT_NAMES.contains(&name.as_str()) {
+                    let hint = match did_you_mean(&name, CONSENT_NAMES.iter().copied()) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None => format!("one of: {}", CONSENT_NAMES.join(", ")),
+                    };
+                    self.error(&span, &format!("unknown consent `{name}`"), Some(&hint));
+                    ok = false;
+                }
+                consent.push(name);
+            }
+        }
+        let check = CardCheck {
+            person: person?,
+            mode: mode?,
+            pins,
+            faces,
+            consent,
+        };
+        ok.then_some(check)
     }
 
     fn needs_drop(&mut self, at: &Span, dropped: bool, action: &str) {
@@ -585,8 +778,147 @@ impl Cx<'_> {
         })
     }
 
-    fn duration(&mut self, node: &Node) -> Option<TimeDelta> {
-        let text = self.string(node, "advance")?;
+    fn fault(&mut self, node: &Node) -> Option<Fault> {
+        if let Some(s) = node.as_scalar() {
+            return match s.as_str() {
+                "err" => Some(Fault::ErrNext),
+                "malformed-result" => Some(Fault::MalformedResult),
+                other => {
+                    let hint = match did_you_mean(other, FAULT_KINDS.iter().copied()) {
+                        Some(m) if m == "err" || m == "malformed-result" => {
+                            format!("did you mean `{m}`?")
+                        }
+                        Some(m) => format!(
+                            "did you mean `{m}`? It takes a duration: `fault: {{ {m}: 30s }}`"
+                        ),
+                        None => FAULT_HINT.to_owned(),
+                    };
+                    self.error(
+                        node.span(),
+                        &format!("unknown fault `{other}`"),
+                        Some(&hint),
+                    );
+                    None
+                }
+            };
+        }
+        let Some(map) = node.as_mapping() else {
+            self.error(
+                node.span(),
+                "a fault is a word or a mapping",
+                Some(FAULT_HINT),
+            );
+            return None;
+        };
+        let kinds: Vec<&MarkedScalarNode> = map
+            .keys()
+            .filter(|k| FAULT_KINDS.contains(&k.as_str()))
+            .collect();
+        let kind = match kinds.as_slice() {
+            [kind] => *kind,
+            [] => {
+                let first = map.keys().next();
+                let hint = match first
+                    .and_then(|k| did_you_mean(k.as_str(), FAULT_KINDS.iter().copied()))
+                {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None => format!("a fault is one of: {}", FAULT_KINDS.join(", ")),
+                };
+                let span = first.map(|k| *k.span()).unwrap_or(*node.span());
+                self.error(&span, "this fault has no kind", Some(&hint));
+                return None;
+            }
+            [_, second, ..] => {
+                self.error(
+                    second.span(),
+                    &format!(
+                        "a `fault` step injects one fault; `{}` is another",
+                        second.as_str()
+                    ),
+                    Some("put it in its own `- fault:` step"),
+                );
+                return None;
+            }
+        };
+        let name = kind.as_str();
+        let options: &[&str] = if name == "slow" {
+            &["requests", "for"]
+        } else {
+            &[]
+        };
+        let mut ok = true;
+        for k in map.keys() {
+            if k.as_str() != name && !options.contains(&k.as_str()) {
+                let hint = if options.is_empty() {
+                    format!("`{name}` takes no options")
+                } else {
+                    match did_you_mean(k.as_str(), options.iter().copied()) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None => format!("`{name}` takes: {}", options.join(", ")),
+                    }
+                };
+                self.error(
+                    k.span(),
+                    &format!("unknown option `{}` of the `{name}` fault", k.as_str()),
+                    Some(&hint),
+                );
+                ok = false;
+            }
+        }
+        let value = map.get_node(name)?;
+        let fault = match name {
+            "maintenance" => Fault::Maintenance(self.duration(value, name)?),
+            "partial-result" => Fault::PartialResult(self.duration(value, name)?),
+            "slow" => {
+                let delay = self.duration(value, name);
+                let scope = match (map.get_node("requests"), map.get_node("for")) {
+                    (Some(_), Some(f)) => {
+                        self.error(
+                            f.span(),
+                            "a slow terminal lasts for a number of `requests` or `for` a time, not both",
+                            Some("drop one of them"),
+                        );
+                        None
+                    }
+                    (None, Some(f)) => self.duration(f, "for").map(FaultScope::For),
+                    (Some(r), None) => {
+                        let text = self.string(r, "requests")?;
+                        match text.parse::<u32>() {
+                            Ok(n) if n > 0 => Some(FaultScope::Requests(n)),
+                            _ => {
+                                self.error(
+                                    r.span(),
+                                    &format!(
+                                        "`requests` must be a positive whole number, not {text:?}"
+                                    ),
+                                    Some("e.g. `requests: 2`"),
+                                );
+                                None
+                            }
+                        }
+                    }
+                    (None, None) => Some(FaultScope::Requests(1)),
+                };
+                Fault::Slow {
+                    delay: delay?,
+                    scope: scope?,
+                }
+            }
+            // `err` and `malformed-result` written as a mapping.
+            _ => {
+                self.error(
+                    kind.span(),
+                    &format!("the `{name}` fault takes no value"),
+                    Some(&format!("write `fault: {name}`")),
+                );
+                return None;
+            }
+        };
+        ok.then_some(fault)
+    }
+
+    fn duration(&mut self, node: &Node, what: &str) -> Option<TimeDelta> {
+        let text = self.string(node, what)?;
         let parsed = parse_duration(&text);
         if parsed.is_none() {
             self.error(
@@ -598,12 +930,12 @@ impl Cx<'_> {
         parsed
     }
 
-    fn elements(&mut self, node: &Node) -> Option<BTreeMap<String, String>> {
+    fn elements(&mut self, node: &Node, what: &str) -> Option<BTreeMap<String, String>> {
         let Some(map) = node.as_mapping().filter(|m| !m.is_empty()) else {
             self.error(
                 node.span(),
-                "`expect-result` is a mapping of result element names to values",
-                Some("expect-result: { QualificationValidity: \"1\" }"),
+                &format!("`{what}` is a mapping of result element names to values"),
+                Some(&format!("{what}: {{ QualificationValidity: \"1\" }}")),
             );
             return None;
         };

@@ -95,6 +95,7 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let folders = Arc::new(Folders::create(&config.root)?);
+    remove_leftover_temporaries(&folders);
     let (tx, mut rx) = mpsc::unbounded_channel::<FileEvent>();
 
     // Keep the watcher alive for the whole loop.
@@ -430,6 +431,30 @@ fn remove(path: &Path) -> anyhow::Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e).with_context(|| format!("removing {}", path.display())),
+    }
+}
+
+/// Removes the temporary files (`.NAME.tmp`) that [`write_atomically`] leaves behind when the
+/// process is killed mid-write. Nothing else in `res/` or `face/` is touched.
+fn remove_leftover_temporaries(folders: &Folders) {
+    for dir in [&folders.res, &folders.face] {
+        let Ok(entries) = fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".tmp") && name.len() > 5 {
+                match fs::remove_file(entry.path()) {
+                    Ok(()) => {
+                        tracing::info!(file = %name, "removed a temporary file left by an interrupted write")
+                    }
+                    Err(e) => {
+                        tracing::warn!(file = %name, error = %e, "cannot remove a leftover temporary file")
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -29,6 +29,8 @@ struct Cli {
     command: Option<Command>,
 }
 
+// Parsed once per process; boxing `ServeArgs` would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the terminal: watch the shared folder and serve HTTP (the default command).
@@ -110,6 +112,10 @@ struct ServeArgs {
     /// With --clock: keep the virtual clock still instead of running.
     #[arg(long, requires = "clock")]
     freeze_clock: bool,
+    /// Start on the world and virtual clock of this scenario (scenarios/*.yaml), for a person
+    /// or a clinic system to drive; its steps are not played.
+    #[arg(long, value_name = "FILE", conflicts_with = "clock")]
+    scenario: Option<PathBuf>,
     /// Where vsmartcard's vpcd listens for virtual cards, HOST:PORT of slot 0 (slot n: PORT+n;
     /// default 127.0.0.1:35963).
     #[arg(long, env = "SIM_VPCD")]
@@ -255,9 +261,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config.population.file = Some(p);
     }
     config.engine_config()?;
-    let clock: Arc<dyn Clock> = match args.clock {
-        None => Arc::new(SystemClock),
-        Some(at) => {
+    let clock: Arc<dyn Clock> = match (args.clock, &args.scenario) {
+        (None, Some(file)) => {
+            let scenario = sim_server::scenario_run::load_all(std::slice::from_ref(file))
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .into_iter()
+                .next()
+                .context("--scenario: no scenario read")?;
+            tracing::info!(
+                scenario = %scenario.file,
+                title = %scenario.title,
+                clock = %scenario.clock.start,
+                frozen = scenario.clock.frozen,
+                "serving the world and clock of a scenario"
+            );
+            Arc::new(VirtualClock::new(
+                scenario.clock.start,
+                !scenario.clock.frozen,
+            ))
+        }
+        (None, None) => Arc::new(SystemClock),
+        (Some(at), _) => {
             let at = NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%S")
                 .with_context(|| format!("--clock {at:?}: expected yyyy-mm-ddTHH:MM:SS"))?;
             Arc::new(VirtualClock::new(at, !args.freeze_clock))

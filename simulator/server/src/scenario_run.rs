@@ -3,25 +3,36 @@
 //! scenario's start; requests go through the real shared-folder code path (written into `req/`
 //! atomically, answered by [`dropbox::answer`]), and each expectation is checked against what
 //! appeared in `res/`. With a frozen clock, two runs write byte-identical result files.
+//! `fault:` steps change how the next answers are written (maintenance window, slow terminal,
+//! `.err`, a result in two parts or cut short); `card-check` steps drive the simulator's
+//! face-auth reader through its in-process API and read the face file it writes.
 //!
 //! Exit codes: 0 every step passed; 1 a step failed (or could not run); 2 a script is invalid
 //! (every problem of every script is printed, nothing runs).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use clap::{Args, Subcommand};
+use sim_messages::ErrorKey;
 use sim_messages::TextEncoding;
+use sim_messages::codes::SegmentOfResult;
 use sim_messages::file_name::is_temporary_name;
+use sim_messages::file_name::{RequestFileName, err_file_name};
 use sim_messages::siquc01::{
     QualificationConfirmRequest, QualificationConfirmSearchInfo, RequestBody, RequestHeader,
 };
+use sim_messages::siquc01::{QualificationConfirmResult, ResultHeader};
 use sim_messages::xml::{XmlStyle, write_document};
-use sim_scenario::{Action, DropRequest, Encoding, Known, Scenario, Target};
+use sim_scenario::{
+    Action, CardCheck, DropRequest, Encoding, Fault, FaultScope, Known, ReaderMode, Scenario,
+    Target,
+};
 
 use crate::clock::{Clock, VirtualClock};
 use crate::config::Config;
@@ -255,6 +266,8 @@ pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
     let mut steps = Vec::new();
     let mut results = Vec::new();
     let mut last = Answer::Nothing;
+    let mut faults = Faults::default();
+    let mut checked = Checked::default();
     for (index, step) in scenario.steps.iter().enumerate() {
         let (label, failure) = match &step.action {
             Action::Drop(d) => {
@@ -269,13 +282,92 @@ pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
                     Target::Person(id) => id.clone(),
                     Target::Raw(_) => "raw bytes".into(),
                 };
-                let label = format!("drop {what} as {name}");
+                let mut label = format!("drop {what} as {name}");
                 let bytes = request_bytes(d, &named, clock.now().date())
                     .with_context(|| format!("line {}: building the request", step.line))?;
-                let (answer, new) = drop_and_answer(&shared, &folders, &name, &bytes)
-                    .with_context(|| format!("line {}: answering {name}", step.line))?;
+                let (answer, new, notes) =
+                    drop_and_answer(&shared, &folders, &clock, &mut faults, &name, &bytes)
+                        .with_context(|| format!("line {}: answering {name}", step.line))?;
+                if !notes.is_empty() {
+                    label = format!("{label} ({})", notes.join("; "));
+                }
                 results.extend(new);
                 last = answer;
+                (label, None)
+            }
+            Action::CardCheck(c) => {
+                checked = card_check(&shared, c)
+                    .with_context(|| format!("line {}: the card check", step.line))?;
+                let label = format!(
+                    "card-check {} {} → {}{}",
+                    c.person,
+                    match c.mode {
+                        ReaderMode::Pin => "pin",
+                        ReaderMode::Face => "face",
+                        ReaderMode::Visual => "visual",
+                    },
+                    checked.screen,
+                    checked
+                        .message
+                        .as_deref()
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default()
+                );
+                (label, None)
+            }
+            Action::ExpectFace(want) => {
+                let label = match want {
+                    None => "expect-face none".to_owned(),
+                    Some(want) => format!(
+                        "expect-face {}",
+                        want.iter()
+                            .map(|(k, v)| format!("{k}=\"{v}\""))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                };
+                let failure = match (&checked.face, want) {
+                    (Some((name, bytes)), Some(want)) => compare(name, bytes, want),
+                    (Some((name, _)), None) => Some(format!("expected no face file, got {name}")),
+                    (None, None) => None,
+                    (None, Some(_)) => Some(format!(
+                        "expected a face file, the card check ended on {}{}",
+                        checked.screen,
+                        checked
+                            .message
+                            .as_deref()
+                            .map(|m| format!(" with {m}"))
+                            .unwrap_or_default()
+                    )),
+                };
+                (label, failure)
+            }
+            Action::ExpectReaderMessage(code) => {
+                let failure = match (code, &checked.code, &checked.message) {
+                    (None, None, _) => None,
+                    (Some(code), Some(got), _) if got == code => None,
+                    (want, _, Some(message)) => Some(format!(
+                        "the reader said {message:?}, expected {}",
+                        want.as_deref().unwrap_or("no message")
+                    )),
+                    (Some(code), _, None) => Some(format!(
+                        "the reader showed no message (screen {}), expected {code}",
+                        checked.screen
+                    )),
+                    (None, Some(got), None) => {
+                        Some(format!("the reader said {got}, expected no message"))
+                    }
+                };
+                (
+                    format!(
+                        "expect-reader-message {}",
+                        code.as_deref().unwrap_or("none")
+                    ),
+                    failure,
+                )
+            }
+            Action::Fault(fault) => {
+                let label = faults.inject(*fault, clock.now());
                 (label, None)
             }
             Action::Advance(by) => {
@@ -294,24 +386,7 @@ pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
                         .join(" ")
                 );
                 let failure = match &last {
-                    Answer::Result(name, bytes) => {
-                        let text = without_search_echo(&decode(bytes));
-                        let wrong: Vec<String> = want
-                            .iter()
-                            .filter_map(|(k, v)| match (element(&text, k), v.trim()) {
-                                (None, "~") => None,
-                                (Some(got), "~") => {
-                                    Some(format!("{k} is \"{got}\", expected it absent"))
-                                }
-                                (Some(got), v) if got.trim() == v => None,
-                                (Some(got), v) => {
-                                    Some(format!("{k} is \"{got}\", expected \"{v}\""))
-                                }
-                                (None, v) => Some(format!("{k} is absent, expected \"{v}\"")),
-                            })
-                            .collect();
-                        (!wrong.is_empty()).then(|| format!("{name}: {}", wrong.join("; ")))
-                    }
+                    Answer::Result(name, bytes) => compare(name, bytes, want),
                     Answer::Error(name, bytes) => Some(format!(
                         "expected a result, got {name}: {}",
                         decode(bytes).trim()
@@ -362,18 +437,233 @@ pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
 
 type NewFiles = Vec<(String, Vec<u8>)>;
 
-/// Writes `req/NAME` as a careful client does and answers it the way the watcher would.
+/// The elements of result `name` that differ from `want`, if any.
+fn compare(name: &str, bytes: &[u8], want: &BTreeMap<String, String>) -> Option<String> {
+    let text = without_search_echo(&decode(bytes));
+    let wrong: Vec<String> = want
+        .iter()
+        .filter_map(|(k, v)| match (element(&text, k), v.trim()) {
+            (None, "~") => None,
+            (Some(got), "~") => Some(format!("{k} is \"{got}\", expected it absent")),
+            (Some(got), v) if got.trim() == v => None,
+            (Some(got), v) => Some(format!("{k} is \"{got}\", expected \"{v}\"")),
+            (None, v) => Some(format!("{k} is absent, expected \"{v}\"")),
+        })
+        .collect();
+    (!wrong.is_empty()).then(|| format!("{name}: {}", wrong.join("; ")))
+}
+
+/// How the last card check ended.
+#[derive(Debug, Default)]
+struct Checked {
+    /// The reader's last screen.
+    screen: String,
+    /// The message shown, and its code.
+    message: Option<String>,
+    code: Option<String>,
+    /// The face file written: name and bytes.
+    face: Option<(String, Vec<u8>)>,
+}
+
+/// Plays a card check on the simulator's reader, then takes the card off.
+fn card_check(shared: &Shared, c: &CardCheck) -> anyhow::Result<Checked> {
+    use crate::reader::{CardKind, Mode, ReaderStatus};
+    let reader = &shared.reader;
+    let run = || -> anyhow::Result<ReaderStatus> {
+        let mut status = reader.insert(shared, Some(&c.person), CardKind::Mynumber)?;
+        if status.screen != "choose-mode" {
+            return Ok(status);
+        }
+        let mode = match c.mode {
+            ReaderMode::Pin => Mode::Pin,
+            ReaderMode::Face => Mode::Face,
+            ReaderMode::Visual => Mode::Visual,
+        };
+        status = reader.choose(mode)?;
+        match c.mode {
+            ReaderMode::Pin => {
+                for pin in &c.pins {
+                    if status.screen != "enter-pin" {
+                        break;
+                    }
+                    status = reader.enter_pin(shared, pin)?;
+                }
+            }
+            ReaderMode::Face => {
+                for matched in &c.faces {
+                    if status.screen != "face-capture" {
+                        break;
+                    }
+                    status = reader.face(shared, *matched)?;
+                }
+            }
+            ReaderMode::Visual => {
+                if status.screen == "staff-confirm" {
+                    status = reader.staff_confirm(shared, true)?;
+                }
+            }
+        }
+        if status.screen == "consent" {
+            let answers = crate::reader::parse_consents(&c.consent).map_err(anyhow::Error::msg)?;
+            status = reader.consent(shared, answers)?;
+        }
+        Ok(status)
+    };
+    let outcome = run();
+    // Whatever happened, the card comes off the reader for the next step.
+    let _ = reader.remove();
+    let status = outcome?;
+    let face = match (&status.face_file, &shared.oqs_dir) {
+        (Some(name), Some(dir)) => {
+            let path = dir.join("face").join(name);
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            Some((name.clone(), bytes))
+        }
+        _ => None,
+    };
+    Ok(Checked {
+        screen: status.screen.to_owned(),
+        message: status.message,
+        code: status.message_code.map(str::to_owned),
+        face,
+    })
+}
+
+/// The faults injected so far by `fault:` steps, and how long each still lasts.
+#[derive(Debug, Default)]
+struct Faults {
+    /// The end of a maintenance window.
+    maintenance_until: Option<NaiveDateTime>,
+    /// The extra delay of a slow terminal and how long it lasts.
+    slow: Option<(TimeDelta, SlowLeft)>,
+    /// The next request gets an `.err` file.
+    err_next: bool,
+    /// The next result is written in two parts with this pause.
+    partial: Option<TimeDelta>,
+    /// The next result is cut short.
+    malformed: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SlowLeft {
+    Requests(u32),
+    Until(NaiveDateTime),
+}
+
+impl Faults {
+    /// Records `fault`, injected at `now`; the step's label.
+    fn inject(&mut self, fault: Fault, now: NaiveDateTime) -> String {
+        let at = |t: NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S").to_string();
+        match fault {
+            Fault::Maintenance(length) => {
+                self.maintenance_until = Some(now + length);
+                format!("fault: maintenance until {}", at(now + length))
+            }
+            Fault::Slow { delay, scope } => {
+                let (left, label) = match scope {
+                    FaultScope::Requests(n) => (
+                        SlowLeft::Requests(n),
+                        format!("for the next {n} request(s)"),
+                    ),
+                    FaultScope::For(length) => (
+                        SlowLeft::Until(now + length),
+                        format!("until {}", at(now + length)),
+                    ),
+                };
+                self.slow = Some((delay, left));
+                format!("fault: answers {}s late {label}", delay.num_seconds())
+            }
+            Fault::ErrNext => {
+                self.err_next = true;
+                "fault: .err for the next request".into()
+            }
+            Fault::PartialResult(pause) => {
+                self.partial = Some(pause);
+                format!(
+                    "fault: the next result in two parts, {}s apart",
+                    pause.num_seconds()
+                )
+            }
+            Fault::MalformedResult => {
+                self.malformed = true;
+                "fault: the next result cut short".into()
+            }
+        }
+    }
+
+    /// The extra delay of a request answered at `now`, counting it against the fault.
+    fn take_delay(&mut self, now: NaiveDateTime) -> Option<TimeDelta> {
+        let (delay, left) = self.slow?;
+        match left {
+            SlowLeft::Requests(n) => {
+                self.slow = (n > 1).then_some((delay, SlowLeft::Requests(n - 1)));
+                Some(delay)
+            }
+            SlowLeft::Until(end) if now < end => Some(delay),
+            SlowLeft::Until(_) => {
+                self.slow = None;
+                None
+            }
+        }
+    }
+
+    fn in_maintenance(&self, now: NaiveDateTime) -> bool {
+        self.maintenance_until.is_some_and(|end| now < end)
+    }
+}
+
+/// Writes `req/NAME` as a careful client does and answers it the way the watcher would, with
+/// the injected `faults`; also says what the faults did.
 fn drop_and_answer(
     shared: &Shared,
     folders: &Folders,
+    clock: &VirtualClock,
+    faults: &mut Faults,
     name: &str,
     bytes: &[u8],
-) -> anyhow::Result<(Answer, NewFiles)> {
+) -> anyhow::Result<(Answer, NewFiles, Vec<String>)> {
     let before = list(&folders.res)?;
     dropbox::write_atomically(&folders.req, name, bytes, false)?;
+    let mut notes = Vec::new();
     // The watcher leaves temporary names alone; so does the runner.
     if !is_temporary_name(name) {
-        dropbox::answer(shared, folders, name, false)?;
+        if let Some(delay) = faults.take_delay(clock.now()) {
+            clock.advance(delay);
+            notes.push(format!("answered {}s late", delay.num_seconds()));
+        }
+        let now = clock.now();
+        if std::mem::take(&mut faults.err_next) {
+            notes.push("fault: .err".into());
+            reject_for_fault(shared, folders, name)?;
+        } else if faults.in_maintenance(now) {
+            notes.push("fault: maintenance".into());
+            answer_maintenance(shared, folders, name, bytes, now)?;
+        } else {
+            dropbox::answer(shared, folders, name, false)?;
+            let result = list(&folders.res)?
+                .into_iter()
+                .find(|f| !before.contains(f) && f != name && !f.ends_with(".err"));
+            if let Some(result) = result {
+                let path = folders.res.join(&result);
+                if let Some(pause) = faults.partial.take() {
+                    let full =
+                        std::fs::read(&path).with_context(|| format!("reading res/{result}"))?;
+                    write_in_two_parts(&path, &full, || clock.advance(pause))?;
+                    notes.push(format!(
+                        "fault: written in two parts, {}s apart",
+                        pause.num_seconds()
+                    ));
+                }
+                if std::mem::take(&mut faults.malformed) {
+                    let full =
+                        std::fs::read(&path).with_context(|| format!("reading res/{result}"))?;
+                    std::fs::write(&path, &full[..full.len() / 2])
+                        .with_context(|| format!("cutting res/{result} short"))?;
+                    notes.push("fault: result cut short".into());
+                }
+            }
+        }
     }
     let mut new = Vec::new();
     let mut answer = Answer::Nothing;
@@ -390,7 +680,71 @@ fn drop_and_answer(
         };
         new.push((file, content));
     }
-    Ok((answer, new))
+    Ok((answer, new, notes))
+}
+
+/// Writes `bytes` to `path` in place (not atomically, as a careless terminal does): the first
+/// half, then `pause`, then the rest.
+fn write_in_two_parts(path: &Path, bytes: &[u8], pause: impl FnOnce()) -> anyhow::Result<()> {
+    use std::io::Write;
+    let (first, rest) = bytes.split_at(bytes.len() / 2);
+    let mut file =
+        std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(first)
+        .and_then(|()| file.flush())
+        .with_context(|| format!("writing {}", path.display()))?;
+    pause();
+    file.write_all(rest)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// The `.err` fault: the request is rejected with `terminal.maintenance` and moved to `res/`.
+fn reject_for_fault(shared: &Shared, folders: &Folders, name: &str) -> anyhow::Result<()> {
+    let rejection = sim_core::engine::Rejection {
+        key: ErrorKey::TerminalMaintenance,
+        detail: "injected fault".into(),
+    };
+    let err = shared.engine.err_text(name, &rejection);
+    dropbox::write_atomically(&folders.res, &err_file_name(name), &err, false)?;
+    std::fs::rename(folders.req.join(name), folders.res.join(name))
+        .with_context(|| format!("moving {name} into res/"))
+}
+
+/// A request in a maintenance window: a result with SegmentOfResult 9 and the catalogue's
+/// `terminal.maintenance` code, no body. A name that is not a request's is answered as usual.
+fn answer_maintenance(
+    shared: &Shared,
+    folders: &Folders,
+    name: &str,
+    bytes: &[u8],
+    now: NaiveDateTime,
+) -> anyhow::Result<()> {
+    let Ok(parsed) = RequestFileName::parse(name) else {
+        return dropbox::answer(shared, folders, name, false);
+    };
+    let text = decode(bytes);
+    let config = shared.engine.config();
+    let entry = config.catalogue.get(ErrorKey::TerminalMaintenance);
+    let result = QualificationConfirmResult {
+        header: ResultHeader {
+            process_execution_time: now.format("%Y%m%d%H%M%S").to_string(),
+            qualification_confirmation_date: element(&text, "QualificationConfirmationDate"),
+            medical_institution_code: element(&text, "MedicalInstitutionCode"),
+            arbitrary_file_identifier: element(&text, "ArbitraryFileIdentifier"),
+            reference_classification: None,
+            segment_of_result: SegmentOfResult::Abnormal.code().to_owned(),
+            error_code: Some(entry.code),
+            error_message: Some(entry.message),
+            character_code_identifier: config
+                .result_encoding
+                .character_code_identifier()
+                .to_owned(),
+        },
+        body: None,
+    };
+    let out = shared.engine.write(&result);
+    dropbox::write_atomically(&folders.res, &parsed.result_name(), &out, false)?;
+    std::fs::remove_file(folders.req.join(name)).with_context(|| format!("removing req/{name}"))
 }
 
 fn list(dir: &Path) -> anyhow::Result<Vec<String>> {

@@ -56,11 +56,24 @@ pub fn load_population(
     }
 }
 
+/// [`load_population`] with the My Number Card holdings of every person.
+pub fn load_population_with_cards(
+    cfg: &crate::config::PopulationConfig,
+) -> anyhow::Result<(sim_core::Population, sim_fixtures::CardHoldings)> {
+    let (pop, _, holdings) = match &cfg.file {
+        Some(path) => sim_fixtures::population_from_file_with_cards(path)
+            .with_context(|| format!("loading the population file {}", path.display()))?,
+        None => sim_fixtures::population_with_cards(cfg.seed, cfg.size)
+            .context("building the population")?,
+    };
+    Ok((pop, holdings))
+}
+
 /// Builds the shared state: population, engine, journal.
 pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
     let engine = Engine::new(opts.config.engine_config()?);
     let started = std::time::Instant::now();
-    let (population, _) = load_population(&opts.config.population)?;
+    let (population, holdings) = load_population_with_cards(&opts.config.population)?;
     tracing::info!(
         persons = population.len(),
         seed = opts.config.population.seed,
@@ -91,6 +104,7 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
     Ok(Shared {
         engine,
         population,
+        holdings,
         clock: opts.clock.clone(),
         journal,
         tokens: Mutex::new(HashMap::new()),

@@ -17,6 +17,8 @@ pub struct Shared {
     pub engine: Engine,
     /// The persons served.
     pub population: Population,
+    /// Who holds which My Number Card (expiry, revocation, 保険証利用登録), by person id.
+    pub holdings: sim_fixtures::CardHoldings,
     /// The simulator's clock.
     pub clock: Arc<dyn Clock>,
     /// The journal.

@@ -2,12 +2,15 @@
 //! (`ReaderStatus`: screen, person, mode, tries/attempts left, message, face file):
 //!
 //! - `GET /admin/reader`: the status;
-//! - `POST /admin/reader/insert` `{ "person": ID, "kind": "mynumber"|"foreign"|"unreadable" }`;
+//! - `POST /admin/reader/insert` `{ "person": ID, "kind": "mynumber"|"foreign"|"unreadable" }`, or
+//!   `{ "kind": "pcsc" }`: the card in the first PC/SC reader holding one (e.g. inserted with
+//!   `simulator card insert`);
 //! - `POST /admin/reader/remove` `{}`;
 //! - `POST /admin/reader/mode` `{ "mode": "pin"|"face"|"visual" }`;
 //! - `POST /admin/reader/pin` `{ "pin": "1234" }` (never logged);
 //! - `POST /admin/reader/face` `{ "matched": true }` (the camera's verdict is an input);
 //! - `POST /admin/reader/confirm` `{ "confirmed": true }` (staff, 目視);
+//! - `POST /admin/reader/register` `{ "register": true }` (初回登録 offered to an unregistered card);
 //! - `POST /admin/reader/consent` `{ "consent": ["drug", "checkup", …] }` (names in
 //!   [`crate::reader::CONSENT_NAMES`]; the empty list refuses everything);
 //! - `GET /admin/reader/consents/{person}`: the stored consent records.
@@ -44,6 +47,8 @@ struct Body {
     confirmed: Option<bool>,
     #[serde(default)]
     consent: Option<Vec<String>>,
+    #[serde(default)]
+    register: Option<bool>,
 }
 
 /// One reader step, run on the blocking pool.
@@ -55,7 +60,9 @@ fn failure(status: StatusCode, message: String) -> Response {
 
 fn from_error(e: ReaderError) -> Response {
     let status = match &e {
-        ReaderError::NoCard | ReaderError::UnknownPerson(_) => StatusCode::NOT_FOUND,
+        ReaderError::NoCard | ReaderError::UnknownPerson(_) | ReaderError::Pcsc(_) => {
+            StatusCode::NOT_FOUND
+        }
         ReaderError::Busy | ReaderError::WrongScreen(_) => StatusCode::CONFLICT,
         ReaderError::MissingPerson => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,6 +121,10 @@ pub(super) async fn action(
         "confirm" => match body.confirmed {
             Some(c) => Box::new(move |s: &Shared| s.reader.staff_confirm(s, c)),
             None => return missing("\"confirmed\""),
+        },
+        "register" => match body.register {
+            Some(r) => Box::new(move |s: &Shared| s.reader.register(s, r)),
+            None => return missing("\"register\""),
         },
         "consent" => match body.consent.as_deref().map(parse_consents) {
             Some(Ok(c)) => Box::new(move |s: &Shared| s.reader.consent(s, c)),

@@ -26,8 +26,12 @@ pub enum ReaderAction {
     /// One patient at the reader, start to end; prints the face file's name.
     Run {
         /// Person id (see `simulator persons`), e.g. valid-shaho-honnin.
+        #[arg(long, required_unless_present = "pcsc", conflicts_with = "pcsc")]
+        person: Option<String>,
+        /// Read the card through PC/SC instead (the first reader holding a card, e.g. a virtual
+        /// card put in with `simulator card insert`); the person is found by its certificate.
         #[arg(long)]
-        person: String,
+        pcsc: bool,
         /// pin, face or visual (目視).
         #[arg(long, default_value = "pin")]
         mode: Mode,
@@ -41,6 +45,9 @@ pub enum ReaderAction {
         /// (none: refuse everything).
         #[arg(long, value_delimiter = ',', default_value = "")]
         consent: Vec<String>,
+        /// The answer to 初回登録 (保険証利用登録) if the card is not registered: yes or no.
+        #[arg(long, default_value = "yes", value_parser = ["yes", "no"])]
+        register: String,
     },
     /// The reader's screen.
     Status,
@@ -80,16 +87,23 @@ pub async fn run(args: ReaderArgs) -> anyhow::Result<()> {
         }
         ReaderAction::Run {
             person,
+            pcsc,
             mode,
             pin,
             face_mismatch,
             consent,
+            register,
         } => {
             super::parse_consents(&consent).map_err(anyhow::Error::msg)?;
             // A card left from an earlier run is taken off first.
             let _ = post("/admin/reader/remove", json!({})).await;
             let outcome = async {
-                let s = post("/admin/reader/insert", json!({ "person": person })).await?;
+                let insert = if pcsc {
+                    json!({ "kind": "pcsc" })
+                } else {
+                    json!({ "person": person })
+                };
+                let s = post("/admin/reader/insert", insert).await?;
                 stop_if_failed(&s)?;
                 let s = post("/admin/reader/mode", json!({ "mode": mode })).await?;
                 stop_if_failed(&s)?;
@@ -103,6 +117,17 @@ pub async fn run(args: ReaderArgs) -> anyhow::Result<()> {
                     }
                 };
                 stop_if_failed(&s)?;
+                let s = if s["screen"] == "register" {
+                    let s = post(
+                        "/admin/reader/register",
+                        json!({ "register": register == "yes" }),
+                    )
+                    .await?;
+                    stop_if_failed(&s)?;
+                    s
+                } else {
+                    s
+                };
                 if s["screen"] != "consent" {
                     bail!(
                         "reader: {}",

@@ -1,6 +1,7 @@
 //! The patients' consent answers at the reader, kept in SQLite (`reader_consents` in the state
 //! database) for later issues (薬剤・特定健診・診療情報 requests check them). One row per finished card
-//! check; its row id numbers the face file.
+//! check; its row id numbers the face file. Also the 保険証利用登録 done at the reader (初回登録,
+//! table `reader_registrations`), so a registered card stays registered across restarts.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -28,6 +29,10 @@ CREATE TABLE IF NOT EXISTS reader_consents (
     specific_disease INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reader_consents_person ON reader_consents (person_id, at);
+CREATE TABLE IF NOT EXISTS reader_registrations (
+    person_id TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+);
 ";
 
 /// One stored consent record.
@@ -109,6 +114,23 @@ impl ConsentStore {
             ],
         )?;
         Ok(u64::try_from(conn.last_insert_rowid()).unwrap_or(0))
+    }
+
+    /// Records the 保険証利用登録 of `person_id` done at the reader (idempotent: the first date stays).
+    pub fn register(&self, person_id: &str, at: NaiveDateTime) -> anyhow::Result<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO reader_registrations (person_id, at) VALUES (?1, ?2)",
+            params![person_id, sim_core::date::ymdhms(at)],
+        )?;
+        Ok(())
+    }
+
+    /// Whether `person_id` registered for insurance use at the reader.
+    pub fn is_registered(&self, person_id: &str) -> anyhow::Result<bool> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT 1 FROM reader_registrations WHERE person_id = ?1")?;
+        Ok(stmt.exists([person_id])?)
     }
 
     /// The records of `person_id`, oldest first.

@@ -7,6 +7,12 @@
 //!   MOCK 特定機関 attestation (face, 目視), the server verifies the certificate against the mock JPKI
 //!   CA (chain, expiry at the simulator's time) and the signature, finds the person by certificate
 //!   serial and decides eligibility for today with the engine ([`sim_core::Engine::card_check`]).
+//! - Card holding (from the population's [`sim_fixtures::CardHoldings`], at the simulator's date): a
+//!   revoked 電子証明書 is refused (`MOCK-R109`), an expired card or certificate too (`MOCK-R110`); a
+//!   card not registered for insurance use gets the 初回登録 screen (`register` yes → recorded in
+//!   SQLite table `reader_registrations`, then consent; no → `MOCK-R108`). None of these writes a
+//!   face file. MOCK: a person without holding data (a generated non-holder, a population file
+//!   without card columns) is not checked, since the simulator still issues them a virtual card.
 //! - The consent answers become `…ConsFlg/ConsTime/AvailableTime`; the result (`ReferenceClassification`
 //!   1, a terminal-generated `ArbitraryFileIdentifier`, `ReferenceNumber` when the facility registered
 //!   one) is written atomically into `face/` in the configured encoding and journalled (channel
@@ -16,6 +22,7 @@
 
 pub mod cli;
 mod consents;
+mod pcsc_link;
 pub mod session;
 
 use std::fmt;
@@ -27,6 +34,7 @@ use serde::Serialize;
 use sim_core::engine::{CardCheck, CardConsents, ConsentWindow};
 
 pub use consents::ConsentStore;
+pub use pcsc_link::PcscLink;
 pub use session::{CardLink, LinkError, Mode, Proof, ReaderMessage, ReaderSession, Screen};
 
 use crate::journal::{Channel, Entry};
@@ -69,6 +77,9 @@ pub enum ReaderError {
     /// The step does not fit the current screen.
     #[error("not possible on screen {0}")]
     WrongScreen(String),
+    /// No card could be reached through PC/SC.
+    #[error("PC/SC: {0}")]
+    Pcsc(LinkError),
     /// Building the card or reading the PIN store failed.
     #[error(transparent)]
     Card(#[from] crate::card::CardError),
@@ -88,12 +99,16 @@ pub enum CardKind {
     Foreign,
     /// A card the reader cannot read (→ `001`).
     Unreadable,
+    /// Whatever card is in the first PC/SC reader holding one (e.g. a virtual card inserted with
+    /// `simulator card insert`, through pcscd and vpcd); the person is found by its certificate.
+    Pcsc,
 }
 
 enum Link {
     Virtual(Box<VirtualLink>),
     Foreign(ForeignCardLink),
     Unreadable(UnreadableCardLink),
+    Pcsc(Box<PcscLink>),
 }
 
 impl Link {
@@ -102,6 +117,7 @@ impl Link {
             Link::Virtual(l) => l.as_mut(),
             Link::Foreign(l) => l,
             Link::Unreadable(l) => l,
+            Link::Pcsc(l) => l.as_mut(),
         }
     }
 }
@@ -118,7 +134,8 @@ struct Active {
 /// The reader as the admin API shows it.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct ReaderStatus {
-    /// `idle`, `choose-mode`, `enter-pin`, `face-capture`, `staff-confirm`, `consent`, `done`, `failed`.
+    /// `idle`, `choose-mode`, `enter-pin`, `face-capture`, `staff-confirm`, `register`, `consent`,
+    /// `done`, `failed`.
     pub screen: &'static str,
     /// The person whose card is on the reader.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -235,6 +252,7 @@ fn screen_name(s: &Screen) -> &'static str {
         Screen::FaceCapture { .. } => "face-capture",
         Screen::StaffConfirm => "staff-confirm",
         Screen::Authenticated(_) => "authenticated",
+        Screen::Register => "register",
         Screen::Consent => "consent",
         Screen::Done => "done",
         Screen::Failed(_) => "failed",
@@ -287,6 +305,11 @@ impl Readers {
         let (link, person, serial) = match kind {
             CardKind::Foreign => (Link::Foreign(ForeignCardLink), None, None),
             CardKind::Unreadable => (Link::Unreadable(UnreadableCardLink), None, None),
+            CardKind::Pcsc => {
+                let link = PcscLink::connect(None).map_err(ReaderError::Pcsc)?;
+                tracing::info!(reader = %link.reader(), "reader: PC/SC card connected");
+                (Link::Pcsc(Box::new(link)), None, None)
+            }
             CardKind::Mynumber => {
                 let id = person_id.ok_or(ReaderError::MissingPerson)?;
                 let person = shared
@@ -403,16 +426,71 @@ impl Readers {
         let Screen::Authenticated(proof) = a.session.screen().clone() else {
             return;
         };
-        let verdict = verify_proof(shared, &proof, &a.nonce);
+        let verdict = verify_proof(shared, &proof, &a.nonce)
+            .and_then(|person| self.check_holding(shared, &person).map(|reg| (person, reg)));
         a.nonce = [0; 32];
-        match &verdict {
-            Ok(person) => {
-                tracing::info!(person = %person, proof = ?proof, "reader: card verified");
-                a.verified_person = Some(person.clone());
+        match verdict {
+            Ok((person, registered)) => {
+                tracing::info!(person = %person, proof = ?proof, registered, "reader: card verified");
+                if a.person_id.is_none() {
+                    a.person_id = Some(person.clone());
+                }
+                a.verified_person = Some(person);
+                if registered {
+                    a.session.server_verdict(Ok(()));
+                } else {
+                    a.session.offer_registration();
+                }
             }
-            Err(m) => tracing::info!(message = %m, proof = ?proof, "reader: card refused"),
+            Err(m) => {
+                tracing::info!(message = %m, proof = ?proof, "reader: card refused");
+                a.session.server_verdict(Err(m));
+            }
         }
-        a.session.server_verdict(verdict.map(|_| ()));
+    }
+
+    /// The card holding of `person` at the simulator's date: `Ok(registered)` for a usable card,
+    /// `Err` for a revoked certificate or an expired card / certificate.
+    fn check_holding(&self, shared: &Shared, person: &str) -> Result<bool, ReaderMessage> {
+        let Some(card) = shared.holdings.get(person) else {
+            return Ok(true);
+        };
+        let today = shared.clock.now().date();
+        if card.certificate_revoked.is_some_and(|r| r <= today) {
+            return Err(ReaderMessage::CertificateRevoked);
+        }
+        if today > card.card_valid_until || today > card.certificate_valid_until {
+            return Err(ReaderMessage::CardExpired);
+        }
+        if card.insurance_registered.is_some_and(|r| r <= today) {
+            return Ok(true);
+        }
+        Ok(self.consents.is_registered(person).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, person = %person, "reader: reading registrations failed");
+            false
+        }))
+    }
+
+    /// The patient's answer to 初回登録 (保険証利用登録): yes → registered (kept in SQLite) and on
+    /// to the consent screens; no → `MOCK-R108`, no result.
+    pub fn register(&self, shared: &Shared, yes: bool) -> Result<ReaderStatus, ReaderError> {
+        self.with_active(|a| {
+            if a.session.screen() != &Screen::Register {
+                return Err(ReaderError::WrongScreen(
+                    screen_name(a.session.screen()).into(),
+                ));
+            }
+            a.session.register(a.link.as_mut(), yes);
+            if a.session.screen() == &Screen::Consent {
+                if let Some(person) = &a.verified_person {
+                    self.consents
+                        .register(person, shared.clock.now())
+                        .map_err(ReaderError::Io)?;
+                    tracing::info!(person = %person, "reader: 保険証利用登録 done");
+                }
+            }
+            Ok(status_of(a, None))
+        })
     }
 
     /// The consent answers: the result is built, written into `face/`, journalled and the consent

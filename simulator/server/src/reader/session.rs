@@ -1,7 +1,7 @@
 //! The face-auth card reader's session (顔認証付きカードリーダー) as a pure state machine: screens in,
 //! screens out, the card behind a [`CardLink`] (`transmit(&[u8]) -> Result<Vec<u8>, LinkError>`). No
 //! clock, no network, no files: the server side (nonce, verification, result) is
-//! [`super::Readers`]; a PC/SC link can implement [`CardLink`] later.
+//! [`super::Readers`]. Links: [`VirtualLink`] (in process), [`super::PcscLink`] (through pcscd).
 //!
 //! ```text
 //!                 insert card: SELECT JPKI AP, READ auth certificate (EF 000A, no PIN)
@@ -25,6 +25,9 @@
 //!  | StaffConfirm |
 //!  +--------------+
 //!  Authenticated --(server verifies the proof)--> Consent --answers--> Done
+//!  Authenticated --(revoked certificate)--> Failed(MOCK-R109); (expired card/certificate) --> Failed(MOCK-R110)
+//!  Authenticated --(not registered for insurance use)--> Register --yes--> Consent
+//!                                                                 --no---> Failed(MOCK-R108)
 //!  any state --card removed (LinkError::Removed)--> Failed("MOCK-R105")
 //! ```
 //!
@@ -163,8 +166,13 @@ pub enum ReaderMessage {
     VisualRefused,
     /// `MOCK-R107`: the server refused the card (certificate, chain, expiry, revocation, unknown serial).
     CardRefused,
-    /// `MOCK-R108`: the card is not registered for insurance use (保険証利用登録): offer 初回登録.
+    /// `MOCK-R108`: the card is not registered for insurance use (保険証利用登録) and the patient
+    /// declined 初回登録.
     NotRegistered,
+    /// `MOCK-R109`: the 利用者証明用電子証明書 is revoked (失効).
+    CertificateRevoked,
+    /// `MOCK-R110`: the card or its 電子証明書 has expired.
+    CardExpired,
 }
 
 impl ReaderMessage {
@@ -181,6 +189,8 @@ impl ReaderMessage {
             ReaderMessage::VisualRefused => "MOCK-R106",
             ReaderMessage::CardRefused => "MOCK-R107",
             ReaderMessage::NotRegistered => "MOCK-R108",
+            ReaderMessage::CertificateRevoked => "MOCK-R109",
+            ReaderMessage::CardExpired => "MOCK-R110",
         }
     }
 }
@@ -218,6 +228,18 @@ impl fmt::Display for ReaderMessage {
                 write!(
                     f,
                     "{code}:保険証利用登録がされていません。初回登録を行ってください"
+                )
+            }
+            ReaderMessage::CertificateRevoked => {
+                write!(
+                    f,
+                    "{code}:電子証明書が失効しています。市区町村窓口にお問い合わせください"
+                )
+            }
+            ReaderMessage::CardExpired => {
+                write!(
+                    f,
+                    "{code}:カードまたは電子証明書の有効期限が切れています。市区町村窓口で更新してください"
                 )
             }
         }
@@ -284,6 +306,8 @@ pub enum Screen {
     StaffConfirm,
     /// Identified: the server checks the proof.
     Authenticated(Proof),
+    /// The card is not registered for insurance use: offer 初回登録 (保険証利用登録), yes or no.
+    Register,
     /// Consent screens (薬剤・特定健診・診療・手術・限度額・特定疾病).
     Consent,
     /// Finished: the result is written.
@@ -585,6 +609,30 @@ impl ReaderSession {
             Ok(()) => Screen::Consent,
             Err(m) => Screen::Failed(m),
         };
+        &self.screen
+    }
+
+    /// The server found the card valid but not registered for insurance use: offer 初回登録.
+    pub fn offer_registration(&mut self) -> &Screen {
+        if matches!(self.screen, Screen::Authenticated(_)) {
+            self.screen = Screen::Register;
+        }
+        &self.screen
+    }
+
+    /// The patient's answer to 初回登録: yes → the consent screens (the server records the
+    /// registration); no → `MOCK-R108`, no result.
+    pub fn register(&mut self, link: &mut dyn CardLink, yes: bool) -> &Screen {
+        if self.screen != Screen::Register {
+            return &self.screen;
+        }
+        if let Err(m) = self.still_there(link) {
+            return self.fail(m);
+        }
+        if !yes {
+            return self.fail(ReaderMessage::NotRegistered);
+        }
+        self.screen = Screen::Consent;
         &self.screen
     }
 

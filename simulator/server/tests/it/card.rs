@@ -45,10 +45,10 @@ fn h(text: &str) -> Vec<u8> {
 
 /// A simulator in-process: the shared state from `build_shared` and the HTTP app on a port-0
 /// listener, on its own runtime.
-struct Sim {
+pub(crate) struct Sim {
     rt: tokio::runtime::Runtime,
-    url: String,
-    shared: Arc<Shared>,
+    pub(crate) url: String,
+    pub(crate) shared: Arc<Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -604,7 +604,7 @@ fn stack_missing() -> Option<String> {
 }
 
 /// The pcscd lock, or `None` (after printing why) when the stack is missing outside CI.
-fn e2e_lock() -> Option<MutexGuard<'static, ()>> {
+pub(crate) fn e2e_lock() -> Option<MutexGuard<'static, ()>> {
     let guard = PCSC.lock().unwrap_or_else(|e| e.into_inner());
     match stack_missing() {
         None => Some(guard),
@@ -646,12 +646,12 @@ fn wait_reader(present: bool) {
 /// The simulator shared by the read-only e2e cases (its card stays in slot 0 between them).
 static SHARED: OnceLock<Sim> = OnceLock::new();
 
-fn shared_sim() -> &'static Sim {
+pub(crate) fn shared_sim() -> &'static Sim {
     SHARED.get_or_init(|| Sim::start(&scratch("card-e2e"), VpcdAddr::default()))
 }
 
 /// Makes sure slot 0 holds `person`'s card from the shared simulator, and pcscd sees it.
-fn ensure_card(sim: &Sim, person: &str) {
+pub(crate) fn ensure_card(sim: &Sim, person: &str) {
     if let Some(card) = sim.card(0) {
         if card.person_id == person && card.state == "connected" {
             return;
@@ -667,7 +667,7 @@ fn ensure_card(sim: &Sim, person: &str) {
 }
 
 /// Empties slot 0 of the shared simulator, if it was started.
-fn release_slot0() {
+pub(crate) fn release_slot0() {
     if let Some(sim) = SHARED.get() {
         if sim.card(0).is_some() {
             sim.shared.cards.remove(0).expect("remove");

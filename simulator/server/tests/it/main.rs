@@ -8,6 +8,7 @@ mod files;
 mod http;
 mod population;
 mod reader;
+mod reader_pcsc;
 mod reference;
 mod restart;
 mod scenario;

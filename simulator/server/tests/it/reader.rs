@@ -449,3 +449,79 @@ async fn a_lapsed_person_gets_validity_2_decided_for_today() {
     assert_eq!(element(&xml, "QualificationValidity"), Some("2"));
     assert_eq!(element(&xml, "DisqualificationDate"), Some("20260916"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_certificate_or_an_expired_card_is_refused_without_a_file() {
+    let server = TestServer::start(test_config()).await;
+    let shared = server.shared.clone();
+    for (person, code) in [
+        ("revoked-certificate", "MOCK-R109"),
+        ("expired-card", "MOCK-R110"),
+    ] {
+        for mode in [Mode::Pin, Mode::Face] {
+            let s = identify(&shared, person, mode);
+            assert_eq!(s.screen, "failed", "{person} {mode:?}: {s:?}");
+            assert_eq!(s.message_code, Some(code), "{person}: {s:?}");
+            assert!(shared.reader.consent(&shared, drug_only()).is_err());
+            shared.reader.remove().unwrap();
+        }
+    }
+    assert!(face_files(&server).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unregistered_card_is_offered_registration_which_survives_a_restart() {
+    let server = TestServer::start(test_config()).await;
+    let shared = server.shared.clone();
+    let person = "unregistered-card";
+    // Declining: MOCK-R108 and no file.
+    let s = identify(&shared, person, Mode::Pin);
+    assert_eq!(s.screen, "register", "{s:?}");
+    assert!(shared.reader.consent(&shared, drug_only()).is_err());
+    let s = shared.reader.register(&shared, false).unwrap();
+    assert_eq!(s.screen, "failed");
+    assert_eq!(s.message_code, Some("MOCK-R108"));
+    shared.reader.remove().unwrap();
+    assert!(face_files(&server).is_empty());
+    // Registering: on to consent, a face file.
+    let s = identify(&shared, person, Mode::Face);
+    assert_eq!(s.screen, "register", "{s:?}");
+    let s = shared.reader.register(&shared, true).unwrap();
+    assert_eq!(s.screen, "consent", "{s:?}");
+    let s = shared.reader.consent(&shared, drug_only()).unwrap();
+    assert_eq!(s.screen, "done");
+    shared.reader.remove().unwrap();
+    // A registered person is not asked again, even after a restart.
+    drop(shared);
+    let dir = server.stop().await;
+    let server = TestServer::start_in(dir, test_config()).await;
+    let shared = server.shared.clone();
+    let s = identify(&shared, person, Mode::Pin);
+    assert_eq!(s.screen, "consent", "{s:?}");
+    let s = shared.reader.consent(&shared, drug_only()).unwrap();
+    assert_eq!(s.screen, "done");
+    assert_eq!(face_files(&server).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_api_registers_an_unregistered_card() {
+    let server = TestServer::start(test_config()).await;
+    let shared = server.shared.clone();
+    let steps = [
+        ("insert", r#"{"person":"unregistered-card"}"#, "choose-mode"),
+        ("mode", r#"{"mode":"face"}"#, "face-capture"),
+        ("face", r#"{"matched":true}"#, "register"),
+        ("register", r#"{"register":true}"#, "consent"),
+        ("consent", r#"{"consent":["drug"]}"#, "done"),
+    ];
+    for (action, body, screen) in steps {
+        let (status, value) = post(&shared, &format!("/admin/reader/{action}"), body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {value}");
+        assert_eq!(value["screen"], screen, "{action}: {value}");
+    }
+    let (status, _) = post(&shared, "/admin/reader/register", r#"{"register":true}"#).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = post(&shared, "/admin/reader/register", "{}").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(face_files(&server).len(), 1);
+}

@@ -42,7 +42,13 @@ fn two_runs_write_byte_identical_results() {
     for scenario in load_all(&catalogue()).unwrap() {
         let first = run_scenario(&scenario).unwrap();
         let second = run_scenario(&scenario).unwrap();
-        assert!(!first.results.is_empty(), "{}", scenario.file);
+        // Reader-only scenarios write face files (with a random ArbitraryFileIdentifier, as the
+        // terminal does), not result files.
+        let drops = scenario
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, sim_scenario::Action::Drop(_)));
+        assert_eq!(!first.results.is_empty(), drops, "{}", scenario.file);
         assert_eq!(first.results, second.results, "{}", scenario.file);
     }
 }
@@ -199,4 +205,62 @@ mod admin_clock {
         let (_, body) = call(&shared, get).await;
         assert!(body.contains(r#""mode":"wall""#), "{body}");
     }
+}
+
+fn inline(text: &str) -> sim_scenario::Scenario {
+    let known = sim_scenario::Known::fixtures().unwrap();
+    match sim_scenario::parse("inline.yaml", text, &known) {
+        Ok(s) => s,
+        Err(d) => panic!("{d:#?}"),
+    }
+}
+
+/// Client-robustness faults: a result cut short is not well-formed XML; a result written in two
+/// parts is complete in the end, and the pause moved the virtual clock.
+#[test]
+fn result_file_faults() {
+    let scenario = inline(
+        "title: t\nclock: { start: 2026-11-25T09:30:00 }\nsteps:\n  - fault: malformed-result\n  - drop: valid-shaho-honnin\n  - drop: valid-shaho-honnin\n  - fault: { partial-result: 1m }\n  - drop: valid-shaho-honnin\n  - drop: valid-shaho-honnin\n",
+    );
+    let report = run_scenario(&scenario).unwrap();
+    assert!(report.passed());
+    let results: Vec<&(String, Vec<u8>)> = report.results.iter().collect();
+    assert_eq!(results.len(), 4, "{:?}", report.steps);
+    let (cut, whole) = (&results[0].1, &results[1].1);
+    assert!(cut.len() < whole.len());
+    assert!(whole.ends_with(b"</XmlMsg>\r\n"));
+    assert!(!cut.windows(9).any(|w| w == b"</XmlMsg>"));
+    // The two-part result is whole; the next request is answered a minute later.
+    assert!(results[2].1.windows(9).any(|w| w == b"</XmlMsg>"));
+    assert!(results[3].0.contains("20261125093100"), "{}", results[3].0);
+    assert!(
+        report.steps[4]
+            .label
+            .contains("written in two parts, 60s apart"),
+        "{}",
+        report.steps[4].label
+    );
+}
+
+/// `simulator serve --scenario FILE` validates the script first: an invalid one is refused with
+/// its diagnostics before anything starts.
+#[test]
+fn serve_refuses_an_invalid_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = simulator()
+        .arg("serve")
+        .arg("--oqs-dir")
+        .arg(dir.path().join("oqs"))
+        .arg("--state")
+        .arg(dir.path().join("state"))
+        .args(["--listen", "127.0.0.1:0", "--scenario"])
+        .arg(scenarios_dir().join("error/bad-clock.yaml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("bad-clock.yaml:7:9: error: unknown clock mode"),
+        "{stderr}"
+    );
 }
