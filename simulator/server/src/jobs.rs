@@ -59,10 +59,7 @@ fn failed(e: rusqlite::Error) -> StoreError {
 impl JobStore {
     /// Opens (creating if needed) the tables in the database at `path`.
     pub fn open(path: &Path) -> Result<JobStore, rusqlite::Error> {
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let conn = crate::state_db::open(path, crate::state_db::Durability::Full)?;
         conn.execute_batch(SCHEMA)?;
         let mut references = HashMap::new();
         {

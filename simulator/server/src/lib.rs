@@ -26,3 +26,4 @@ pub mod reader;
 pub mod scenario_run;
 pub mod serve;
 pub mod shared;
+pub mod state_db;

@@ -34,10 +34,7 @@ pub struct PinStore {
 impl PinStore {
     /// Opens (creating if needed) the table in the database at `path`.
     pub fn open(path: &Path) -> Result<PinStore, rusqlite::Error> {
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let conn = crate::state_db::open(path, crate::state_db::Durability::Normal)?;
         conn.execute_batch(SCHEMA)?;
         Ok(PinStore {
             conn: Mutex::new(conn),

@@ -182,11 +182,8 @@ impl Drop for Inner {
 }
 
 fn open(path: &Path) -> anyhow::Result<Connection> {
-    let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    Ok(conn)
+    crate::state_db::open(path, crate::state_db::Durability::Normal)
+        .with_context(|| format!("opening {}", path.display()))
 }
 
 impl Journal {

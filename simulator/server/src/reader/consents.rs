@@ -71,9 +71,8 @@ fn mode_name(mode: Option<Mode>) -> &'static str {
 impl ConsentStore {
     /// Opens (creating if needed) the table in the database at `path`.
     pub fn open(path: &Path) -> anyhow::Result<ConsentStore> {
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // A consent or a registration the patient gave at the reader must not be lost.
+        let conn = crate::state_db::open(path, crate::state_db::Durability::Full)?;
         conn.execute_batch(SCHEMA)?;
         Ok(ConsentStore {
             conn: Mutex::new(conn),
