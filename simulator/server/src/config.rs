@@ -186,7 +186,7 @@ impl Config {
     pub fn reader_settings(&self) -> anyhow::Result<crate::reader::ReaderSettings> {
         let r = &self.reader;
         let mic = r.medical_institution_code.trim();
-        if mic.len() != 10 || !mic.bytes().all(|b| b.is_ascii_digit()) {
+        if !sim_core::engine::is_medical_institution_code(mic) {
             bail!("[reader] medical_institution_code must be 10 digits, not {mic:?}");
         }
         let window = match r.consent_window.trim() {

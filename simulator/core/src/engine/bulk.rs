@@ -31,6 +31,7 @@ use sim_messages::muquc::{
 use sim_messages::siquc01::SingleCheck;
 use sim_messages::{MessageKind, xml};
 
+use super::refusal::refuse;
 use super::single::{answer, header_error};
 use super::stores::{BulkJob, NewJob, ReferenceNumbers, StoreError, Stores};
 use super::{Engine, OutcomeSummary, Rejection};
@@ -153,13 +154,9 @@ pub(super) fn upload(
         ..OutcomeSummary::default()
     };
     if let Some(key) = refused {
-        let entry = cfg.catalogue.get(key);
-        tracing::info!(units = up.search.len(), code = %entry.code, "bulk upload refused");
-        header.segment_of_result = SegmentOfResult::Abnormal.code().to_owned();
-        header.error_code = Some(entry.code.clone());
-        header.error_message = Some(entry.message);
-        summary.segment_of_result = Some(header.segment_of_result.clone());
-        summary.code = Some(entry.code);
+        let code = refuse(cfg, key, &mut header);
+        tracing::info!(units = up.search.len(), code = %code, "bulk upload refused");
+        summary.refused(code);
         return Ok(Ok((BulkUploadResult { header, body: None }, summary)));
     }
     let job = stores.jobs.accept(&NewJob {
@@ -177,17 +174,27 @@ pub(super) fn upload(
         ready_at = %ymdhms(job.ready_at),
         "bulk job accepted"
     );
+    Ok(Ok(accepted(header, summary, job)))
+}
+
+/// The 01 result of an accepted upload, of any bulk kind: the job's reception number and time.
+pub(super) fn accepted(
+    header: BulkUploadResultHeader,
+    mut summary: OutcomeSummary,
+    job: BulkJob,
+) -> (BulkUploadResult, OutcomeSummary) {
     summary.segment_of_result = Some(header.segment_of_result.clone());
-    Ok(Ok((
+    let body = BulkUploadResultBody {
+        reception_number: job.reception_number,
+        reception_date_time: Some(ymdhms(job.accepted_at)),
+    };
+    (
         BulkUploadResult {
             header,
-            body: Some(BulkUploadResultBody {
-                reception_number: job.reception_number,
-                reception_date_time: Some(ymdhms(job.accepted_at)),
-            }),
+            body: Some(body),
         },
         summary,
-    )))
+    )
 }
 
 /// Answers a download (`02req`) of a job uploaded as `upload_kind`.
@@ -245,13 +252,9 @@ pub(super) fn download(
         Some((job, upload))
     });
     let Some((job, upload)) = stored else {
-        let entry = cfg.catalogue.get(ErrorKey::BulkReceptionUnknown);
+        let code = refuse(cfg, ErrorKey::BulkReceptionUnknown, &mut header);
         tracing::info!(reception = %number, facility = %mic, "bulk download of an unknown reception number");
-        header.segment_of_result = SegmentOfResult::Abnormal.code().to_owned();
-        header.error_code = Some(entry.code.clone());
-        header.error_message = Some(entry.message);
-        summary.segment_of_result = Some(header.segment_of_result.clone());
-        summary.code = Some(entry.code);
+        summary.refused(code);
         return Ok(Ok((BulkDownloadResult { header, body: None }, summary)));
     };
     let (date, afi) = match &upload {

@@ -12,11 +12,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use sim_messages::codes::SegmentOfResult;
 use sim_messages::mucriteria::{Criteria, CriteriaUploadRequest};
-use sim_messages::muquc::{
-    BulkConfirmUnit, BulkUploadResult, BulkUploadResultBody, BulkUploadResultHeader,
-};
+use sim_messages::muquc::{BulkConfirmUnit, BulkUploadResult, BulkUploadResultHeader};
 use sim_messages::{ErrorKey, MessageKind, xml};
 
+use super::refusal::refuse;
 use super::stores::{NewJob, StoreError, Stores};
 use super::{Engine, OutcomeSummary, Rejection};
 use crate::date::{parse_ymd, ymdhms};
@@ -56,7 +55,7 @@ pub(super) fn upload(
         arbitrary_file_identifier: header.arbitrary_file_identifier.clone(),
         ..OutcomeSummary::default()
     };
-    let refused = if mic.len() != 10 || !mic.bytes().all(|b| b.is_ascii_digit()) {
+    let refused = if !super::is_medical_institution_code(mic) {
         Some(ErrorKey::HeaderMedicalInstitutionCode)
     } else if !criteria_ok(kind, criteria) {
         Some(ErrorKey::BulkCriteria)
@@ -64,13 +63,9 @@ pub(super) fn upload(
         None
     };
     if let Some(key) = refused {
-        let entry = cfg.catalogue.get(key);
-        tracing::info!(kind = kind.prefix(), code = %entry.code, "criteria bulk upload refused");
-        header.segment_of_result = SegmentOfResult::Abnormal.code().to_owned();
-        header.error_code = Some(entry.code.clone());
-        header.error_message = Some(entry.message);
-        summary.segment_of_result = Some(header.segment_of_result.clone());
-        summary.code = Some(entry.code);
+        let code = refuse(cfg, key, &mut header);
+        tracing::info!(kind = kind.prefix(), code = %code, "criteria bulk upload refused");
+        summary.refused(code);
         return Ok(Ok((BulkUploadResult { header, body: None }, summary)));
     }
     let job = stores.jobs.accept(&NewJob {
@@ -83,17 +78,7 @@ pub(super) fn upload(
         ready_at: cfg.bulk.ready_at(now, 0),
     })?;
     tracing::info!(reception = %job.reception_number, kind = kind.prefix(), "criteria bulk job accepted");
-    summary.segment_of_result = Some(header.segment_of_result.clone());
-    Ok(Ok((
-        BulkUploadResult {
-            header,
-            body: Some(BulkUploadResultBody {
-                reception_number: job.reception_number,
-                reception_date_time: Some(ymdhms(job.accepted_at)),
-            }),
-        },
-        summary,
-    )))
+    Ok(Ok(super::bulk::accepted(header, summary, job)))
 }
 
 fn criteria_ok(kind: MessageKind, criteria: Criteria<'_>) -> bool {

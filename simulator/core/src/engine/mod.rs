@@ -18,6 +18,7 @@ pub mod bulk;
 mod card_check;
 mod criteria;
 mod reference;
+mod refusal;
 mod result_item;
 mod single;
 pub mod stores;
@@ -98,6 +99,11 @@ impl Default for EngineConfig {
             reference_number_max_chars: 20,
         }
     }
+}
+
+/// Whether `code` has the shape of a 医療機関コード: 10 ASCII digits (都道府県 2, 点数表 1, then 7).
+pub fn is_medical_institution_code(code: &str) -> bool {
+    code.len() == 10 && code.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// What the journal keeps of an exchange.

@@ -17,6 +17,7 @@ use sim_messages::imm::{
 use sim_messages::siquc01::{QualificationConfirmSearchInfo, SingleCheck};
 use sim_messages::{MessageKind, ReadError, xml};
 
+use super::refusal::refuse;
 use super::single::{card_query, header_error};
 use super::stores::{ReferenceNumbers, StoreError};
 use super::{Engine, OutcomeSummary, Rejection};
@@ -71,12 +72,8 @@ pub(super) fn register(
         ..OutcomeSummary::default()
     };
     if let Some(key) = header_error(cfg, &date, mic, now) {
-        let entry = cfg.catalogue.get(key);
-        header.segment_of_result = SegmentOfResult::Abnormal.code().to_owned();
-        header.error_code = Some(entry.code.clone());
-        header.error_message = Some(entry.message);
-        summary.segment_of_result = Some(header.segment_of_result.clone());
-        summary.code = Some(entry.code);
+        let code = refuse(cfg, key, &mut header);
+        summary.refused(code);
         return Ok(Ok((ReferenceNumberResult { header, body: None }, summary)));
     }
     let mut units = Vec::with_capacity(request.body.entries.len());

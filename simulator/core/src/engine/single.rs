@@ -10,6 +10,7 @@ use sim_messages::siquc01::{
     QualificationConfirmResult, ResultBody, ResultHeader, ResultList, SingleCheck,
 };
 
+use super::refusal::refuse;
 use super::result_item::{Consent, build_item};
 use super::stores::ReferenceNumbers;
 use super::{Engine, NewerResults};
@@ -49,10 +50,7 @@ pub(super) fn answer(
         req.medical_institution_code,
         now,
     ) {
-        let entry = cfg.catalogue.get(key);
-        header.segment_of_result = SegmentOfResult::Abnormal.code().to_owned();
-        header.error_code = Some(entry.code);
-        header.error_message = Some(entry.message);
+        refuse(cfg, key, &mut header);
         return QualificationConfirmResult { header, body: None };
     }
     let Some(date) = parse_ymd(req.confirmation_date) else {
@@ -147,8 +145,7 @@ pub(super) fn header_error(
         Some(_) => None,
     }
     .or_else(|| {
-        let mic = medical_institution_code;
-        (mic.len() != 10 || !mic.bytes().all(|b| b.is_ascii_digit()))
+        (!super::is_medical_institution_code(medical_institution_code))
             .then_some(ErrorKey::HeaderMedicalInstitutionCode)
     })
 }
