@@ -383,6 +383,8 @@ pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> an
         bytes,
         answer_bytes,
     );
+    // The same file instance the crash-window check above looks for.
+    entry.request_sha256 = sha;
     entry.request_mtime_ms = Some(mtime_ms);
     shared.journal.record(entry);
     // The request of a rejection has already moved; an answered one is removed now.

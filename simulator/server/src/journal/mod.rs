@@ -73,7 +73,8 @@ pub struct Entry {
     pub code: Option<String>,
     /// Why the request was rejected (`.err`).
     pub rejection: Option<String>,
-    /// SHA-256 of the request bytes, hex.
+    /// SHA-256 of the request bytes, hex. Left empty by a caller that has not hashed the request;
+    /// the writer thread fills it in, off the request path.
     pub request_sha256: String,
     /// Modification time of the request file (ms since the epoch), for the file channel.
     pub request_mtime_ms: Option<i64>,
@@ -87,7 +88,8 @@ pub struct Entry {
 
 impl Entry {
     /// An exchange answered at simulator time `at`: the engine's summary plus the bytes in and out.
-    /// The request's hash and the wall-clock time are filled in here.
+    /// The wall-clock time is filled in here, the request's hash by the writer thread (unless the
+    /// caller already has it and sets `request_sha256`).
     pub fn exchange(
         channel: Channel,
         at: chrono::NaiveDateTime,
@@ -112,7 +114,7 @@ impl Entry {
             qualification_validity: summary.qualification_validity,
             code: summary.code,
             rejection: summary.rejection,
-            request_sha256: crate::shared::sha256_hex(&request),
+            request_sha256: String::new(),
             request_mtime_ms: None,
             request,
             answer,
@@ -426,7 +428,11 @@ fn insert(conn: &mut Connection, log: &mut bodies::BodyLog, batch: &[Entry]) -> 
                 e.qualification_validity,
                 e.code,
                 e.rejection,
-                e.request_sha256,
+                if e.request_sha256.is_empty() {
+                    crate::shared::sha256_hex(&e.request)
+                } else {
+                    e.request_sha256.clone()
+                },
                 e.request_mtime_ms,
                 body.segment,
                 body.offset,

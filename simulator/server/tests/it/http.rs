@@ -153,6 +153,13 @@ async fn web_api_login_and_search() {
             .iter()
             .any(|e| e["channel"] == "webapi" && e["qualification_validity"] == "1")
     );
+    // The writer thread hashes requests that the request path did not.
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["request_sha256"].as_str().is_some_and(|h| h.len() == 64)),
+        "{entries:?}"
+    );
     let id = entries[0]["id"].as_i64().unwrap();
     let (status, _, body) = call(
         &shared,
