@@ -603,11 +603,35 @@ fn stack_missing() -> Option<String> {
     }
 }
 
+/// Takes, once per test process and until it exits, the machine-wide lock on pcscd's slot 0: the
+/// shared simulator stays connected to vpcd between tests, so two test processes (two checkouts, a
+/// benchmark) must not interleave. Blocks until the other process exits.
+fn machine_lock() {
+    static LOCK: OnceLock<std::fs::File> = OnceLock::new();
+    LOCK.get_or_init(|| {
+        let path = std::env::temp_dir().join("sim-pcscd-slot0.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .expect("open the pcscd lock file");
+        if file.try_lock().is_err() {
+            println!("waiting for {}: another process uses pcscd", path.display());
+            file.lock().expect("lock the pcscd lock file");
+        }
+        file
+    });
+}
+
 /// The pcscd lock, or `None` (after printing why) when the stack is missing outside CI.
 pub(crate) fn e2e_lock() -> Option<MutexGuard<'static, ()>> {
     let guard = PCSC.lock().unwrap_or_else(|e| e.into_inner());
     match stack_missing() {
-        None => Some(guard),
+        None => {
+            machine_lock();
+            Some(guard)
+        }
         Some(reason) if std::env::var_os("CI").is_some() => {
             panic!("the PC/SC stack is required under CI: {reason}")
         }
