@@ -218,10 +218,10 @@ impl VirtualCard {
         let Some(app) = self.fs.app(open.app) else {
             return Err(format!("open app {:?} not in the file system", open.app));
         };
-        if let Some(fid) = open.ef {
-            if app.ef(fid).is_none() {
-                return Err(format!("current EF {fid:04X} not in {:?}", open.app));
-            }
+        if let Some(fid) = open.ef
+            && app.ef(fid).is_none()
+        {
+            return Err(format!("current EF {fid:04X} not in {:?}", open.app));
         }
         for pin in PinId::ALL {
             if !open.is_verified(pin) {

@@ -369,15 +369,15 @@ fn main() {
     std::thread::sleep(Duration::from_millis(200));
     let (tx, rx) = std_mpsc::channel::<String>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(event) = res {
-            if matches!(
+        if let Ok(event) = res
+            && matches!(
                 event.kind,
                 EventKind::Modify(notify::event::ModifyKind::Name(_)) | EventKind::Create(_)
-            ) {
-                for p in event.paths {
-                    if let Some(name) = p.file_name() {
-                        let _ = tx.send(name.to_string_lossy().into_owned());
-                    }
+            )
+        {
+            for p in event.paths {
+                if let Some(name) = p.file_name() {
+                    let _ = tx.send(name.to_string_lossy().into_owned());
                 }
             }
         }

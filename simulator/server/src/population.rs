@@ -106,7 +106,7 @@ pub(crate) fn run(action: PopulationAction) -> anyhow::Result<()> {
             let mut f = BufWriter::with_capacity(1 << 20, f);
             let bar = bar(size, quiet);
             let progress = |n: usize| {
-                if n % 1024 == 0 || n == size {
+                if n.is_multiple_of(1024) || n == size {
                     bar.set_position(n as u64);
                 }
             };

@@ -129,11 +129,11 @@ pub fn cli(args: ScenarioArgs) -> ExitCode {
         match run_scenario(scenario) {
             Ok(report) => {
                 print_report(&report);
-                if let Some(dir) = &keep {
-                    if let Err(e) = keep_results(dir, &report) {
-                        eprintln!("simulator: {e:#}");
-                        broken = true;
-                    }
+                if let Some(dir) = &keep
+                    && let Err(e) = keep_results(dir, &report)
+                {
+                    eprintln!("simulator: {e:#}");
+                    broken = true;
                 }
                 reports.push(report);
             }
@@ -149,11 +149,11 @@ pub fn cli(args: ScenarioArgs) -> ExitCode {
         scenarios.len(),
         if broken { " (some could not run)" } else { "" }
     );
-    if let Some(path) = junit {
-        if let Err(e) = write_junit(&path, &reports) {
-            eprintln!("simulator: {e:#}");
-            return ExitCode::from(1);
-        }
+    if let Some(path) = junit
+        && let Err(e) = write_junit(&path, &reports)
+    {
+        eprintln!("simulator: {e:#}");
+        return ExitCode::from(1);
     }
     if passed == scenarios.len() && !broken {
         ExitCode::SUCCESS
@@ -830,10 +830,10 @@ fn request_bytes(
 
 /// A result or `.err` file as text: by its declaration, else UTF-8, else Shift_JIS.
 fn decode(bytes: &[u8]) -> String {
-    if bytes.starts_with(b"<?xml") {
-        if let Ok(d) = sim_messages::encoding::decode(bytes) {
-            return d.text;
-        }
+    if bytes.starts_with(b"<?xml")
+        && let Ok(d) = sim_messages::encoding::decode(bytes)
+    {
+        return d.text;
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_owned(),

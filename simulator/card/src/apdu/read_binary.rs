@@ -42,10 +42,10 @@ pub(super) fn handle(session: &mut Session, ctx: &mut Ctx<'_>, cmd: &Command<'_>
     let EfKind::Binary { data, access } = &ef.kind else {
         return Response::status(sw::SW_INCOMPATIBLE_FILE);
     };
-    if let Access::AnyPin(pins) = access {
-        if !pins.iter().any(|pin| open.is_verified(*pin)) {
-            return Response::status(sw::SW_SECURITY_NOT_SATISFIED);
-        }
+    if let Access::AnyPin(pins) = access
+        && !pins.iter().any(|pin| open.is_verified(*pin))
+    {
+        return Response::status(sw::SW_SECURITY_NOT_SATISFIED);
     }
     let Some(rest) = data.get(offset..) else {
         return Response::status(sw::SW_OFFSET_OUT_OF_RANGE);

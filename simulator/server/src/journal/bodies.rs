@@ -47,10 +47,9 @@ fn segments(dir: &Path) -> anyhow::Result<Vec<i64>> {
         if let Some(n) = name
             .strip_prefix("seg-")
             .and_then(|s| s.strip_suffix(".log"))
+            && let Ok(n) = n.parse()
         {
-            if let Ok(n) = n.parse() {
-                out.push(n);
-            }
+            out.push(n);
         }
     }
     out.sort_unstable();

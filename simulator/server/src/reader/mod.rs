@@ -481,13 +481,13 @@ impl Readers {
                 ));
             }
             a.session.register(a.link.as_mut(), yes);
-            if a.session.screen() == &Screen::Consent {
-                if let Some(person) = &a.verified_person {
-                    self.consents
-                        .register(person, shared.clock.now())
-                        .map_err(ReaderError::Io)?;
-                    tracing::info!(person = %person, "reader: 保険証利用登録 done");
-                }
+            if a.session.screen() == &Screen::Consent
+                && let Some(person) = &a.verified_person
+            {
+                self.consents
+                    .register(person, shared.clock.now())
+                    .map_err(ReaderError::Io)?;
+                tracing::info!(person = %person, "reader: 保険証利用登録 done");
             }
             Ok(status_of(a, None))
         })

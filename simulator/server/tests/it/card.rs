@@ -692,11 +692,11 @@ pub(crate) fn ensure_card(sim: &Sim, person: &str) {
 
 /// Empties slot 0 of the shared simulator, if it was started.
 pub(crate) fn release_slot0() {
-    if let Some(sim) = SHARED.get() {
-        if sim.card(0).is_some() {
-            sim.shared.cards.remove(0).expect("remove");
-            wait_reader(false);
-        }
+    if let Some(sim) = SHARED.get()
+        && sim.card(0).is_some()
+    {
+        sim.shared.cards.remove(0).expect("remove");
+        wait_reader(false);
     }
 }
 

@@ -126,10 +126,10 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) {
 pub async fn wait_for(path: &Path, timeout: Duration) -> Vec<u8> {
     let start = Instant::now();
     loop {
-        if let Ok(bytes) = std::fs::read(path) {
-            if !bytes.is_empty() {
-                return bytes;
-            }
+        if let Ok(bytes) = std::fs::read(path)
+            && !bytes.is_empty()
+        {
+            return bytes;
         }
         assert!(
             start.elapsed() < timeout,
