@@ -117,7 +117,7 @@ pub(super) fn answer(
                 .map(|r| {
                     let mut item = build_item(pop, r, date, cfg.partial_ratio, &consent);
                     item.reference_number = references
-                        .reference_number(req.medical_institution_code, &pop.person(r).id);
+                        .reference_number(req.medical_institution_code, pop.person_id(r.person));
                     item
                 })
                 .collect(),

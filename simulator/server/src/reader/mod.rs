@@ -316,7 +316,7 @@ impl Readers {
                     .population
                     .person_by_id(id)
                     .ok_or_else(|| ReaderError::UnknownPerson(id.to_owned()))?;
-                let card = shared.cards.reader_card(person)?;
+                let card = shared.cards.reader_card(&person)?;
                 (
                     Link::Virtual(Box::new(VirtualLink::new(card))),
                     Some(id.to_owned()),
@@ -452,7 +452,7 @@ impl Readers {
     /// The card holding of `person` at the simulator's date: `Ok(registered)` for a usable card,
     /// `Err` for a revoked certificate or an expired card / certificate.
     fn check_holding(&self, shared: &Shared, person: &str) -> Result<bool, ReaderMessage> {
-        let Some(card) = shared.holdings.get(person) else {
+        let Some(card) = shared.holdings.get(&shared.population, person) else {
             return Ok(true);
         };
         let today = shared.clock.now().date();
@@ -645,7 +645,7 @@ pub fn verify_proof(shared: &Shared, proof: &Proof, nonce: &[u8]) -> Result<Stri
     };
     shared
         .cards
-        .person_by_auth_serial(&serial)
+        .person_by_auth_serial(&shared.population, &serial)
         .map(str::to_owned)
         .ok_or(ReaderMessage::CardRefused)
 }
