@@ -156,11 +156,19 @@ impl Population {
         self.insurers.push(insurer);
     }
 
+    /// Gives back the room reserved but not used.
+    pub fn shrink_to_fit(&mut self) {
+        self.persons.shrink_to_fit();
+        self.quals.shrink_to_fit();
+        self.id_ends.shrink_to_fit();
+        self.id_bytes.shrink_to_fit();
+    }
+
     /// Makes room for `persons` more persons with `qualifications` more qualifications (0: an
-    /// estimate).
+    /// estimate, 5.25 a person as generated).
     pub fn reserve(&mut self, persons: usize, qualifications: usize) {
         let qualifications = if qualifications == 0 {
-            persons * 3
+            persons * 21 / 4
         } else {
             qualifications
         };
@@ -175,7 +183,7 @@ impl Population {
         let (quals, strings) = (&self.quals, &self.strings);
         self.by_key.reserve(qualifications, |&q| {
             let r = &quals[q as usize];
-            key_hash(hasher, r.insurer, &stored_canon(strings, r.number))
+            key_hash(hasher, u32::from(r.insurer), &stored_canon(strings, r.number))
         });
     }
 
@@ -192,7 +200,11 @@ impl Population {
         }
         let mut insurers = Vec::with_capacity(person.qualifications.len());
         for qual in &person.qualifications {
-            let Some(&i) = self.insurer_index.get(&qual.insurer) else {
+            let Some(i) = self
+                .insurer_index
+                .get(&qual.insurer)
+                .and_then(|&i| u16::try_from(i).ok())
+            else {
                 return Err(PopulationError::UnknownInsurer {
                     person: person.id.clone(),
                     insurer: qual.insurer.clone(),
@@ -228,13 +240,13 @@ impl Population {
         });
         let range = self.qual_range(p);
         for q in range {
-            let (insurer, number) = (self.quals[q].insurer, self.quals[q].number);
+            let (insurer, number) = (u32::from(self.quals[q].insurer), self.quals[q].number);
             let c = stored_canon(&self.strings, number);
             let hash = key_hash(hasher, insurer, &c);
             let (quals, strings) = (&self.quals, &self.strings);
             let head = self.by_key.find(hash, |&h| {
                 let r = &quals[h as usize];
-                r.insurer == insurer && (r.number == number || stored_canon(strings, r.number) == c)
+                u32::from(r.insurer) == insurer && (r.number == number || stored_canon(strings, r.number) == c)
             });
             match head.copied() {
                 Some(mut h) => {
@@ -246,7 +258,7 @@ impl Population {
                 None => {
                     self.by_key.insert_unique(hash, q as u32, |&h| {
                         let r = &quals[h as usize];
-                        key_hash(hasher, r.insurer, &stored_canon(strings, r.number))
+                        key_hash(hasher, u32::from(r.insurer), &stored_canon(strings, r.number))
                     });
                 }
             }
@@ -285,7 +297,7 @@ impl Population {
         let hash = key_hash(&self.hasher, ins, &c);
         let head = self.by_key.find(hash, |&h| {
             let r = &self.quals[h as usize];
-            r.insurer == ins && stored_canon(&self.strings, r.number) == c
+            u32::from(r.insurer) == ins && stored_canon(&self.strings, r.number) == c
         });
         let mut out = Vec::new();
         let mut q = head.copied().unwrap_or(NONE);
@@ -410,15 +422,29 @@ impl Population {
     /// Heap bytes held by the persons, qualifications, text and indexes (capacity, not use;
     /// the insurer table is not counted).
     pub fn heap_bytes(&self) -> usize {
-        self.strings.heap_bytes()
-            + self.id_bytes.capacity()
-            + self.id_ends.capacity() * 4
-            + self.persons.capacity() * size_of::<PersonRec>()
-            + self.others.capacity() * size_of::<Other>()
-            + self.quals.capacity() * size_of::<QualRec>()
-            + self.extras.capacity() * size_of::<Extra>()
-            + self.by_id.capacity() * 5
-            + self.by_key.capacity() * 5
+        self.heap_report().iter().map(|(_, b)| b).sum()
+    }
+
+    /// [`Population::heap_bytes`] by part.
+    pub fn heap_report(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("text", self.strings.heap_bytes()),
+            ("ids", self.id_bytes.capacity() + self.id_ends.capacity() * 4),
+            ("person rows", self.persons.capacity() * size_of::<PersonRec>()),
+            ("other names", self.others.capacity() * size_of::<Other>()),
+            ("qualification rows", self.quals.capacity() * size_of::<QualRec>()),
+            (
+                "certificates",
+                self.extras.capacity() * size_of::<Extra>()
+                    + self
+                        .extras
+                        .iter()
+                        .map(|e| e.diseases.capacity() * size_of::<crate::qualification::SpecificDiseaseCertificate>())
+                        .sum::<usize>(),
+            ),
+            ("id index", self.by_id.capacity() * 5),
+            ("card-key index", self.by_key.capacity() * 5),
+        ]
     }
 }
 

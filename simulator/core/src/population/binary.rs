@@ -54,7 +54,7 @@ fn corrupt(section: &'static str, problem: impl Into<String>) -> BinaryError {
 }
 
 const PERSON_ROW: usize = 4 * 11 + 2;
-const QUAL_ROW: usize = 4 * 12 + 3;
+const QUAL_ROW: usize = 4 * 8 + 2 * 3 + 1;
 
 struct Row<'a>(&'a [u8], usize);
 
@@ -71,6 +71,10 @@ impl Row<'_> {
     }
     fn i32(&mut self) -> i32 {
         self.u32() as i32
+    }
+    fn u16(&mut self) -> u16 {
+        self.1 += 2;
+        u16::from_le_bytes([self.0[self.1 - 2], self.0[self.1 - 1]])
     }
     fn u8(&mut self) -> u8 {
         self.1 += 1;
@@ -249,7 +253,6 @@ impl Population {
             for q in chunk {
                 for v in [
                     q.person,
-                    q.insurer,
                     q.symbol,
                     q.number,
                     q.branch,
@@ -257,13 +260,13 @@ impl Population {
                     q.insured_name[1],
                     q.acquired as u32,
                     q.lost as u32,
-                    q.card_issued as u32,
-                    q.card_valid_from as u32,
-                    q.card_valid_until as u32,
                 ] {
                     put32(&mut buf, v);
                 }
-                buf.extend_from_slice(&[q.relationship, q.card_class, q.loss_reason]);
+                for v in [q.card_deltas[0] as u16, q.card_deltas[1] as u16, q.insurer] {
+                    buf.extend_from_slice(&v.to_le_bytes());
+                }
+                buf.push(q.codes);
             }
             w.write_all(&buf)?;
         }
@@ -274,6 +277,11 @@ impl Population {
             buf.push(u8::from(e.limit.is_some()));
             if let Some(p) = &e.limit {
                 write_period(&mut buf, p);
+            }
+            put32(&mut buf, e.card_valid_until as u32);
+            buf.push(u8::from(e.card_dates.is_some()));
+            for d in e.card_dates.unwrap_or_default() {
+                put32(&mut buf, d as u32);
             }
             put32(&mut buf, e.diseases.len() as u32);
             for d in &e.diseases {
@@ -427,40 +435,37 @@ impl Population {
         self.quals.reserve(n_quals.min(count.saturating_mul(16)));
         rows(r, n_quals, QUAL_ROW, |mut row| {
             let person = row.u32();
-            let insurer = row.u32();
             let mut t = [0u32; 5];
             for x in &mut t {
                 *x = remap(row.u32())?;
             }
-            let mut d = [0i32; 5];
-            for x in &mut d {
-                *x = row.i32();
-            }
+            let (acquired, lost) = (row.i32(), row.i32());
+            let card_deltas = [row.u16() as i16, row.u16() as i16];
+            let insurer = row.u16();
             let q = QualRec {
-                person: person + base_person as u32,
-                insurer: *insurer_map
-                    .get(insurer as usize)
+                person: person.wrapping_add(base_person as u32),
+                insurer: insurer_map
+                    .get(usize::from(insurer))
+                    .and_then(|&i| u16::try_from(i).ok())
                     .ok_or_else(|| corrupt("qualifications", "an insurer out of range"))?,
                 symbol: t[0],
                 number: t[1],
                 branch: t[2],
                 insured_name: [t[3], t[4]],
-                acquired: d[0],
-                lost: d[1],
-                card_issued: d[2],
-                card_valid_from: d[3],
-                card_valid_until: d[4],
+                acquired,
+                lost,
                 extra: NONE,
                 next_same_key: NONE,
-                relationship: row.u8(),
-                card_class: row.u8(),
-                loss_reason: row.u8(),
+                card_deltas,
+                codes: row.u8(),
             };
             if person as usize >= count
                 || !super::records::qual_codes_valid(&q)
-                || [q.acquired, q.card_issued, q.card_valid_from]
+                || opt_date(acquired).is_none()
+                || (lost != NO_DATE && opt_date(lost).is_none())
+                || card_deltas
                     .iter()
-                    .any(|&x| opt_date(x).is_none())
+                    .any(|&x| opt_date(acquired.saturating_add(i32::from(x))).is_none())
             {
                 return Err(corrupt("qualifications", "a qualification row is damaged"));
             }
@@ -477,6 +482,15 @@ impl Population {
             } else {
                 None
             };
+            let card_valid_until = read_u32(r)? as Day;
+            r.read_exact(&mut b)?;
+            let dates = [read_u32(r)? as Day, read_u32(r)? as Day];
+            if (card_valid_until != NO_DATE && opt_date(card_valid_until).is_none())
+                || (b[0] == 1 && dates.iter().any(|&d| opt_date(d).is_none()))
+            {
+                return Err(corrupt("certificates", "a date out of range"));
+            }
+            let card_dates = (b[0] == 1).then_some(dates);
             let n = read_u32(r)?;
             if n > 64 {
                 return Err(corrupt("certificates", "too many certificates"));
@@ -491,7 +505,12 @@ impl Population {
                     self_pay_limit_yen,
                 });
             }
-            self.extras.push(Extra { limit, diseases });
+            self.extras.push(Extra {
+                limit,
+                diseases,
+                card_valid_until,
+                card_dates,
+            });
         }
         for _ in 0..read_u32(r)? {
             let q = read_u32(r)? as usize;

@@ -54,36 +54,39 @@ pub(crate) struct Other {
     pub(crate) kana: Pieces<2>,
 }
 
-/// One qualification.
+/// One qualification (48 bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct QualRec {
     /// Index of the person.
     pub(crate) person: u32,
-    /// Index of the insurer in the population's insurer table.
-    pub(crate) insurer: u32,
     pub(crate) symbol: Text,
     pub(crate) number: Text,
     pub(crate) branch: Text,
     pub(crate) insured_name: Pieces<2>,
     pub(crate) acquired: Day,
     pub(crate) lost: Day,
-    pub(crate) card_issued: Day,
-    pub(crate) card_valid_from: Day,
-    pub(crate) card_valid_until: Day,
-    /// Index in `extras` (限度額適用認定証, 特定疾病) or [`NONE`].
+    /// Index in `extras` (限度額適用認定証, 特定疾病, card expiry, card dates far from 資格取得日)
+    /// or [`NONE`].
     pub(crate) extra: u32,
     /// The next qualification with the same insurer and normalised 番号, or [`NONE`].
     pub(crate) next_same_key: u32,
-    pub(crate) relationship: u8,
-    pub(crate) card_class: u8,
-    pub(crate) loss_reason: u8,
+    /// 交付年月日 and 有効開始年月日 in days from 資格取得日 (0 when in `extra`).
+    pub(crate) card_deltas: [i16; 2],
+    /// Index of the insurer in the population's insurer table.
+    pub(crate) insurer: u16,
+    /// 本人家族 (bit 0), 証区分 (bits 1–2), 喪失事由 + 1 (bits 3–5, 0 when not lost).
+    pub(crate) codes: u8,
 }
 
-/// The certificates of a qualification (rare).
+/// What few qualifications have.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Extra {
     pub(crate) limit: Option<CertificatePeriod>,
     pub(crate) diseases: Vec<SpecificDiseaseCertificate>,
+    /// 有効終了年月日 of the card, or [`NO_DATE`].
+    pub(crate) card_valid_until: Day,
+    /// 交付年月日 and 有効開始年月日 when they do not fit in the row's deltas.
+    pub(crate) card_dates: Option<[Day; 2]>,
 }
 
 const SEXES: [Sex; 3] = [Sex::Male, Sex::Female, Sex::Unset];
@@ -126,10 +129,9 @@ pub(crate) fn codes_valid(p: &PersonRec) -> bool {
 
 /// Whether the one-byte codes of a qualification are in range.
 pub(crate) fn qual_codes_valid(q: &QualRec) -> bool {
-    usize::from(q.relationship) < RELATIONSHIPS.len()
-        && usize::from(q.card_class) < CARD_CLASSES.len()
-        && usize::from(q.loss_reason) <= LOSS_REASONS.len()
-        && (q.loss_reason == 0) == (q.lost == NO_DATE)
+    q.codes >> 6 == 0
+        && usize::from(q.loss_code()) <= LOSS_REASONS.len()
+        && (q.loss_code() == 0) == (q.lost == NO_DATE)
 }
 
 impl PersonRec {
@@ -202,21 +204,34 @@ impl QualRec {
         extras: &mut Vec<Extra>,
         q: &Qualification,
         person: u32,
-        insurer: u32,
+        insurer: u16,
     ) -> Result<QualRec, Full> {
-        let extra = if q.limit_certificate.is_none() && q.specific_diseases.is_empty() {
+        let acquired = day(q.acquired);
+        let delta = |d: NaiveDate| i16::try_from(day(d) - acquired).ok();
+        let deltas = delta(q.card_issued).zip(delta(q.card_valid_from));
+        let extra = if q.limit_certificate.is_none()
+            && q.specific_diseases.is_empty()
+            && q.card_valid_until.is_none()
+            && deltas.is_some()
+        {
             NONE
         } else {
             let i = u32::try_from(extras.len()).map_err(|_| Full)?;
             extras.push(Extra {
                 limit: q.limit_certificate,
                 diseases: q.specific_diseases.clone(),
+                card_valid_until: opt_day(q.card_valid_until),
+                card_dates: deltas
+                    .is_none()
+                    .then(|| [day(q.card_issued), day(q.card_valid_from)]),
             });
             i
         };
+        let relationship = code(&RELATIONSHIPS, &q.relationship);
+        let card_class = code(&CARD_CLASSES, &q.card_class);
+        let loss = q.lost.map_or(0, |l| code(&LOSS_REASONS, &l.reason) + 1);
         Ok(QualRec {
             person,
-            insurer,
             symbol: strings.opt_text(q.card.symbol.as_deref())?,
             number: strings.text(&q.card.number)?,
             branch: strings.text(&q.card.branch)?,
@@ -224,22 +239,24 @@ impl QualRec {
                 Some(n) => text::name_pieces(strings, n)?,
                 None => [NONE, NONE],
             },
-            acquired: day(q.acquired),
+            acquired,
             lost: q.lost.map_or(NO_DATE, |l| day(l.date)),
-            card_issued: day(q.card_issued),
-            card_valid_from: day(q.card_valid_from),
-            card_valid_until: opt_day(q.card_valid_until),
             extra,
             next_same_key: NONE,
-            relationship: code(&RELATIONSHIPS, &q.relationship),
-            card_class: code(&CARD_CLASSES, &q.card_class),
-            loss_reason: q.lost.map_or(0, |l| code(&LOSS_REASONS, &l.reason) + 1),
+            card_deltas: deltas.map_or([0, 0], |(a, b)| [a, b]),
+            insurer,
+            codes: relationship | (card_class << 1) | (loss << 3),
         })
+    }
+
+    /// 喪失事由 + 1, 0 when not lost.
+    pub(crate) fn loss_code(&self) -> u8 {
+        (self.codes >> 3) & 7
     }
 
     /// 資格喪失, if lost.
     pub(crate) fn loss(&self) -> Option<Loss> {
-        let reason = LOSS_REASONS.get(usize::from(self.loss_reason).checked_sub(1)?)?;
+        let reason = LOSS_REASONS.get(usize::from(self.loss_code()).checked_sub(1)?)?;
         Some(Loss {
             date: opt_date(self.lost)?,
             reason: *reason,
@@ -254,6 +271,10 @@ impl QualRec {
         insurer: crate::insurer::InsurerNumber,
     ) -> Qualification {
         let extra = extras.get(self.extra as usize);
+        let [issued, from] = extra.and_then(|e| e.card_dates).unwrap_or([
+            self.acquired + i32::from(self.card_deltas[0]),
+            self.acquired + i32::from(self.card_deltas[1]),
+        ]);
         Qualification {
             insurer,
             card: crate::keys::CardKeys {
@@ -262,20 +283,20 @@ impl QualRec {
                 branch: strings.string(self.branch),
             },
             relationship: RELATIONSHIPS
-                .get(usize::from(self.relationship))
+                .get(usize::from(self.codes & 1))
                 .copied()
                 .unwrap_or(Relationship::Insured),
             insured_name: (self.insured_name[0] != NONE)
                 .then(|| text::join(strings, &self.insured_name)),
             card_class: CARD_CLASSES
-                .get(usize::from(self.card_class))
+                .get(usize::from((self.codes >> 1) & 3))
                 .copied()
                 .unwrap_or(CardClass::General),
             acquired: date(self.acquired),
             lost: self.loss(),
-            card_issued: date(self.card_issued),
-            card_valid_from: date(self.card_valid_from),
-            card_valid_until: opt_date(self.card_valid_until),
+            card_issued: date(issued),
+            card_valid_from: date(from),
+            card_valid_until: extra.and_then(|e| opt_date(e.card_valid_until)),
             limit_certificate: extra.and_then(|e| e.limit),
             specific_diseases: extra.map(|e| e.diseases.clone()).unwrap_or_default(),
         }
