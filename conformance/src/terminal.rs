@@ -68,7 +68,7 @@ pub struct Observed {
     pub bytes: Vec<u8>,
     /// It was created under its final name and written there (not renamed into place).
     pub in_place: bool,
-    /// When it was answered (wall time).
+    /// When it was picked up (wall time).
     pub at: Instant,
     /// The files the answer put into `res/`: name and bytes (the result, or the `.err` file and
     /// the moved request).
@@ -423,6 +423,73 @@ fn empty_folders(folders: &Folders) -> anyhow::Result<()> {
     Ok(())
 }
 
+impl Worker {
+    /// The simulator's own answer (`dropbox::answer`); its files, from the journal.
+    fn simulator_answer(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        dropbox::answer(&self.shared, &self.folders, name, false)?;
+        self.shared.journal.flush();
+        let newest = self.shared.journal.list(8, None)?;
+        let entry = newest
+            .iter()
+            .find(|e| e.channel == "file" && e.request_name == name)
+            .with_context(|| format!("no journal entry for {name}"))?;
+        let full = self
+            .shared
+            .journal
+            .get(entry.id)?
+            .with_context(|| format!("journal entry {} vanished", entry.id))?;
+        let answer_name = full.answer_name.clone().unwrap_or_default();
+        let mut files = vec![(answer_name.clone(), full.answer)];
+        if answer_name.ends_with(".err") {
+            files.push((name.to_owned(), bytes.to_vec()));
+        }
+        Ok(files)
+    }
+
+    /// The `.err` fault: the request moves to `res/` beside an `.err` with the maintenance code.
+    fn reject(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        let rejection = sim_core::engine::Rejection {
+            key: sim_messages::ErrorKey::TerminalMaintenance,
+            detail: "the conformance harness rejects this request (case: .err)".into(),
+        };
+        let err = self.shared.engine.err_text(name, &rejection);
+        let err_name = sim_messages::file_name::err_file_name(name);
+        dropbox::write_atomically(&self.folders.res, &err_name, &err, false)?;
+        std::fs::rename(self.folders.req.join(name), self.folders.res.join(name))
+            .with_context(|| format!("moving {name} into res/"))?;
+        Ok(vec![(err_name, err), (name.to_owned(), bytes.to_vec())])
+    }
+
+    /// A maintenance window: SegmentOfResult 9 with the catalogue's maintenance code, no body.
+    fn maintenance(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        use sim_messages::siquc01::{QualificationConfirmResult, ResultHeader};
+        let parsed = RequestFileName::parse(name)?;
+        let text = crate::checks::text_of(bytes);
+        let el = |tag: &str| crate::checks::element(&text, tag);
+        let config = self.shared.engine.config();
+        let entry = config.catalogue.get(sim_messages::ErrorKey::TerminalMaintenance);
+        let result = QualificationConfirmResult {
+            header: ResultHeader {
+                process_execution_time: self.clock.now().format("%Y%m%d%H%M%S").to_string(),
+                qualification_confirmation_date: el("QualificationConfirmationDate"),
+                medical_institution_code: el("MedicalInstitutionCode"),
+                arbitrary_file_identifier: el("ArbitraryFileIdentifier"),
+                reference_classification: None,
+                segment_of_result: sim_messages::codes::SegmentOfResult::Abnormal.code().to_owned(),
+                error_code: Some(entry.code),
+                error_message: Some(entry.message),
+                character_code_identifier: config.result_encoding.character_code_identifier().to_owned(),
+            },
+            body: None,
+        };
+        let out = self.shared.engine.write(&result);
+        let result_name = parsed.result_name();
+        dropbox::write_atomically(&self.folders.res, &result_name, &out, false)?;
+        std::fs::remove_file(self.folders.req.join(name)).with_context(|| format!("removing req/{name}"))?;
+        Ok(vec![(result_name, out)])
+    }
+}
+
 struct Worker {
     shared: Arc<Shared>,
     folders: Folders,
@@ -439,6 +506,7 @@ impl Worker {
         // Size and modification time of each unanswered final name at the last scan.
         let mut last_scan: BTreeMap<String, (u64, Option<std::time::SystemTime>, u32)> =
             BTreeMap::new();
+        let mut last_scan_at = Instant::now();
         while !self.stop.load(Ordering::SeqCst) {
             match rx.recv_timeout(TICK) {
                 Ok(event) => self.on_event(&event),
@@ -450,7 +518,11 @@ impl Worker {
             while let Ok(event) = rx.try_recv() {
                 self.on_event(&event);
             }
-            self.scan(&mut last_scan);
+            // Scanning opens the folder, which is itself an event: scan by time, not by event.
+            if last_scan_at.elapsed() >= TICK {
+                last_scan_at = Instant::now();
+                self.scan(&mut last_scan);
+            }
             let ready: Vec<String> = {
                 let mut state = lock(&self.sync);
                 let mut names: Vec<String> = state.ready.drain().collect();
@@ -516,53 +588,43 @@ impl Worker {
     }
 
     fn answer(&self, name: &str) {
+        let arrived = Instant::now();
         let path = self.folders.req.join(name);
         let Ok(bytes) = std::fs::read(&path) else {
             return; // already answered
         };
-        let before = list(&self.folders.res);
         let (behaviour, in_place) = {
             let mut state = lock(&self.sync);
             (state.behaviour, state.in_place.remove(name))
         };
         let kind = RequestFileName::parse(name).ok().map(|n| n.kind);
-        let outcome = match (kind, behaviour) {
-            (Some(MessageKind::SingleQualification), Behaviour::Err) => {
-                sim_server::scenario_run::reject_for_fault(&self.shared, &self.folders, name)
-            }
-            (Some(MessageKind::SingleQualification), Behaviour::Maintenance) => {
-                sim_server::scenario_run::answer_maintenance(
-                    &self.shared,
-                    &self.folders,
-                    name,
-                    &bytes,
-                    self.clock.now(),
-                )
-            }
-            (Some(MessageKind::SingleQualification), Behaviour::Slow(delay)) => {
-                let until = Instant::now() + delay;
-                while Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
-                    std::thread::sleep(TICK.min(until.saturating_duration_since(Instant::now())));
+        let single = kind == Some(MessageKind::SingleQualification);
+        // The answer's files are known from what was written, never by listing res/ afterwards:
+        // the SUT may take them away at once.
+        let outcome = match behaviour {
+            Behaviour::Err if single => self.reject(name, &bytes),
+            Behaviour::Maintenance if single => self.maintenance(name, &bytes),
+            _ => {
+                if let Behaviour::Slow(delay) = behaviour
+                    && single
+                {
+                    let until = Instant::now() + delay;
+                    while Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
+                        std::thread::sleep(TICK.min(until.saturating_duration_since(Instant::now())));
+                    }
                 }
-                dropbox::answer(&self.shared, &self.folders, name, false)
+                if kind == Some(MessageKind::BulkQualificationDownload) {
+                    // Each download finds the job one second further on: it is ready after
+                    // `bulk_processing_polls` downloads.
+                    self.clock.advance(chrono::Duration::seconds(1));
+                }
+                self.simulator_answer(name, &bytes)
             }
-            (Some(MessageKind::BulkQualificationDownload), _) => {
-                // Each download finds the job one second further on: it is ready after
-                // `bulk_processing_polls` downloads.
-                self.clock.advance(chrono::Duration::seconds(1));
-                dropbox::answer(&self.shared, &self.folders, name, false)
-            }
-            _ => dropbox::answer(&self.shared, &self.folders, name, false),
         };
-        let mut answer = Vec::new();
-        for file in list(&self.folders.res) {
-            if before.contains(&file) {
-                continue;
-            }
-            if let Ok(content) = std::fs::read(self.folders.res.join(&file)) {
-                answer.push((file, content));
-            }
-        }
+        let answer = match &outcome {
+            Ok(files) => files.clone(),
+            Err(_) => Vec::new(),
+        };
         let mut state = lock(&self.sync);
         if let Err(e) = outcome {
             state.broken.push(format!("{name}: {e:#}"));
@@ -571,7 +633,7 @@ impl Worker {
             name: name.to_owned(),
             bytes,
             in_place,
-            at: Instant::now(),
+            at: arrived,
             answer,
         });
         drop(state);

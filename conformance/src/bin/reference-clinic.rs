@@ -72,7 +72,7 @@ const RESULT_WAIT: Duration = Duration::from_secs(10);
 /// Pause between two looks into `res/`.
 const LOOK_EVERY: Duration = Duration::from_millis(20);
 /// Pause between two downloads of a bulk job, and the most downloads.
-const BULK_PAUSE: Duration = Duration::from_millis(250);
+const BULK_PAUSE: Duration = Duration::from_millis(400);
 const BULK_TRIES: u32 = 8;
 
 struct Clinic {
