@@ -94,9 +94,17 @@ impl CommandSession {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| AdapterError::Harness(format!("cannot start the SUT command {cmd:?}: {e}")))?;
-        let stdout = child.stdout.take().ok_or_else(|| AdapterError::Harness("no stdout".into()))?;
-        let stderr_pipe = child.stderr.take().ok_or_else(|| AdapterError::Harness("no stderr".into()))?;
+            .map_err(|e| {
+                AdapterError::Harness(format!("cannot start the SUT command {cmd:?}: {e}"))
+            })?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| AdapterError::Harness("no stdout".into()))?;
+        let stderr_pipe = child
+            .stderr
+            .take()
+            .ok_or_else(|| AdapterError::Harness("no stderr".into()))?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -115,7 +123,9 @@ impl CommandSession {
                 // Keep the last 16 KiB.
                 if s.len() > 16 * 1024 {
                     let cut = s.len() - 8 * 1024;
-                    let cut = (cut..s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(s.len());
+                    let cut = (cut..s.len())
+                        .find(|&i| s.is_char_boundary(i))
+                        .unwrap_or(s.len());
                     s.drain(..cut);
                 }
                 s.push_str(&line);
@@ -152,7 +162,9 @@ impl Session for CommandSession {
                 Ok(text) if text.trim().is_empty() => continue,
                 Ok(text) => {
                     let reply: Reply = serde_json::from_str(&text).map_err(|e| {
-                        AdapterError::Sut(format!("the SUT's reply is not valid JSON for the contract ({e}): {text:.200}"))
+                        AdapterError::Sut(format!(
+                            "the SUT's reply is not valid JSON for the contract ({e}): {text:.200}"
+                        ))
                     })?;
                     if reply.id != id {
                         // A late reply to an earlier request that timed out.
@@ -170,7 +182,9 @@ impl Session for CommandSession {
                     let status = self.child.try_wait().ok().flatten();
                     return Err(AdapterError::Sut(format!(
                         "the SUT closed its stdout{}",
-                        status.map(|s| format!(" and exited ({s})")).unwrap_or_default()
+                        status
+                            .map(|s| format!(" and exited ({s})"))
+                            .unwrap_or_default()
                     )));
                 }
             }
@@ -178,10 +192,13 @@ impl Session for CommandSession {
     }
 
     fn close(&mut self) {
-        if let Some(mut stdin) = self.stdin.take() {
-            if let Ok(line) = serde_json::to_string(&Envelope { id: self.next, request: Request::Bye }) {
-                let _ = writeln!(stdin, "{line}");
-            }
+        if let Some(mut stdin) = self.stdin.take()
+            && let Ok(line) = serde_json::to_string(&Envelope {
+                id: self.next,
+                request: Request::Bye,
+            })
+        {
+            let _ = writeln!(stdin, "{line}");
         }
         let deadline = Instant::now() + Duration::from_secs(2);
         while Instant::now() < deadline {
@@ -196,7 +213,10 @@ impl Session for CommandSession {
     }
 
     fn stderr(&self) -> String {
-        self.stderr.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.stderr
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -226,7 +246,11 @@ impl HttpSession {
             .enable_all()
             .build()
             .map_err(|e| AdapterError::Harness(e.to_string()))?;
-        Ok(HttpSession { url, runtime, next: 1 })
+        Ok(HttpSession {
+            url,
+            runtime,
+            next: 1,
+        })
     }
 }
 
@@ -240,10 +264,9 @@ impl Session for HttpSession {
             .map_err(|e| AdapterError::Harness(e.to_string()))?;
         let url = self.url.clone();
         self.runtime.block_on(async move {
-            let client = hyper_util::client::legacy::Client::builder(
-                hyper_util::rt::TokioExecutor::new(),
-            )
-            .build_http::<Full<Bytes>>();
+            let client =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build_http::<Full<Bytes>>();
             let req = hyper::Request::post(url.clone())
                 .header("content-type", "application/json")
                 .body(Full::new(Bytes::from(body)))
@@ -360,8 +383,16 @@ impl Session for ManualSession {
                 say(format!(
                     "Check patient {} by insurance card{}{}: {}. Waiting up to {} s for the request…",
                     c.patient,
-                    if c.via == crate::proto::Via::Webapi { " over the Web API" } else { "" },
-                    if c.limit_consent { " (the patient consents to 限度額 information)" } else { "" },
+                    if c.via == crate::proto::Via::Webapi {
+                        " over the Web API"
+                    } else {
+                        ""
+                    },
+                    if c.limit_consent {
+                        " (the patient consents to 限度額 information)"
+                    } else {
+                        ""
+                    },
                     describe_card(&c.card),
                     timeout.as_secs()
                 ));

@@ -95,7 +95,14 @@ pub const CASES: &[Case] = &[
         suite: Suite::Single,
         title: "Valid 社保 本人 by insurance card",
         description: "A 協会けんぽ member (valid-shaho-honnin) hands over the insurance card. The SUT writes one OQSsiquc01req_ request with the card's keys; the terminal answers QualificationValidity 1; the SUT records the qualification the result names.",
-        rules: rules!["HDR-DATE", "KEY-INSURER", "KEY-BRANCH", "KEY-CARD", "RES-VALID", "RES-CORRELATE"],
+        rules: rules![
+            "HDR-DATE",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
+            "RES-VALID",
+            "RES-CORRELATE"
+        ],
         pending: None,
     },
     Case {
@@ -103,7 +110,13 @@ pub const CASES: &[Case] = &[
         suite: Suite::Single,
         title: "Family member with 枝番 02",
         description: "A child on a parent's 協会けんぽ (valid-shaho-kazoku) whose card prints 枝番 2: the request carries InsuredBranchNumber 02; the result is recorded as valid.",
-        rules: rules!["HDR-DATE", "KEY-INSURER", "KEY-BRANCH", "KEY-CARD", "RES-VALID"],
+        rules: rules![
+            "HDR-DATE",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
+            "RES-VALID"
+        ],
         pending: None,
     },
     Case {
@@ -111,7 +124,13 @@ pub const CASES: &[Case] = &[
         suite: Suite::Single,
         title: "Old card after a job change: validity 3 with the new insurer",
         description: "A patient who changed jobs on 2026-10-01 shows the old card (probe lapsed-job-change-old-card). The terminal answers QualificationValidity 3 with the new qualification; the SUT records the patient as not valid on the old card and shows the new insurer.",
-        rules: rules!["HDR-DATE", "KEY-INSURER", "KEY-BRANCH", "KEY-CARD", "RES-INVALID"],
+        rules: rules![
+            "HDR-DATE",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
+            "RES-INVALID"
+        ],
         pending: None,
     },
     Case {
@@ -119,7 +138,13 @@ pub const CASES: &[Case] = &[
         suite: Suite::Single,
         title: "Lost qualification: validity 2",
         description: "A patient whose qualification was lost on 2026-09-16 with nothing newer (lapsed-no-new): QualificationValidity 2, recorded as not valid.",
-        rules: rules!["HDR-DATE", "KEY-INSURER", "KEY-BRANCH", "KEY-CARD", "RES-INVALID"],
+        rules: rules![
+            "HDR-DATE",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
+            "RES-INVALID"
+        ],
         pending: None,
     },
     Case {
@@ -127,7 +152,13 @@ pub const CASES: &[Case] = &[
         suite: Suite::Single,
         title: "No such qualification: validity 4",
         description: "Keys nobody has (probe not-found): QualificationValidity 4, recorded as not found, never as valid.",
-        rules: rules!["HDR-DATE", "KEY-INSURER", "KEY-BRANCH", "KEY-CARD", "RES-INVALID"],
+        rules: rules![
+            "HDR-DATE",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
+            "RES-INVALID"
+        ],
         pending: None,
     },
     Case {
@@ -135,7 +166,13 @@ pub const CASES: &[Case] = &[
         suite: Suite::Single,
         title: "後期高齢者医療 1割, no 記号",
         description: "A 後期高齢 member (valid-kouki) whose card has no 記号: the request leaves InsuredCardSymbol out; the SUT records the burden ratio 010 the result gives and the name with 髙.",
-        rules: rules!["HDR-DATE", "KEY-INSURER", "KEY-BRANCH", "KEY-CARD", "RES-VALID"],
+        rules: rules![
+            "HDR-DATE",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
+            "RES-VALID"
+        ],
         pending: None,
     },
     Case {
@@ -151,7 +188,14 @@ pub const CASES: &[Case] = &[
         suite: Suite::Encoding,
         title: "記号 in kanji and a 6-digit 国保 number; Shift_JIS result",
         description: "A 市町村国保 member (valid-kokuho, 記号 千代, insurer 131011): the request's bytes match its declaration, InsurerNumber is padded to 8 characters; the Shift_JIS result's kanji name and half-width kana are read intact.",
-        rules: rules!["HDR-DATE", "KEY-INSURER", "KEY-BRANCH", "KEY-CARD", "RES-VALID", "RES-ENCODING"],
+        rules: rules![
+            "HDR-DATE",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
+            "RES-VALID",
+            "RES-ENCODING"
+        ],
         pending: None,
     },
     Case {
@@ -215,7 +259,16 @@ pub const CASES: &[Case] = &[
         suite: Suite::Bulk,
         title: "Tomorrow's bulk check: processing, then results",
         description: "The SUT runs the bulk check for three of tomorrow's patients (valid-shaho-honnin, valid-kokuho, lapsed-no-new): one OQSmuquc01req_ with a unit and ArbitraryIdentifier per patient, then OQSmuquc02req_ with the ReceptionNumber. The first download is answered SegmentOfResult 2; the SUT asks again after a pause, stops after the answer, and records each patient's unit.",
-        rules: rules!["HDR-DATE", "KEY-INSURER", "KEY-BRANCH", "KEY-CARD", "BULK-UNITS", "POLL-RETRY", "POLL-LIMITS", "RES-INVALID"],
+        rules: rules![
+            "HDR-DATE",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
+            "BULK-UNITS",
+            "POLL-RETRY",
+            "POLL-LIMITS",
+            "RES-INVALID"
+        ],
         pending: None,
     },
     Case {
@@ -231,7 +284,15 @@ pub const CASES: &[Case] = &[
         suite: Suite::Bulk,
         title: "照会番号 in a face file finds the patient",
         description: "After registering a 照会番号 for valid-kokuho, the patient checks in at the reader: the face file carries ReferenceNumber, and the SUT records the face result against it.",
-        rules: &["FILE-NAME", "FILE-ATOMIC", "ENC-DECL", "IMM-REQUEST", "IMM-RESULT", "FACE-CONSUME", "FACE-RECORD"],
+        rules: &[
+            "FILE-NAME",
+            "FILE-ATOMIC",
+            "ENC-DECL",
+            "IMM-REQUEST",
+            "IMM-RESULT",
+            "FACE-CONSUME",
+            "FACE-RECORD",
+        ],
         pending: None,
     },
     Case {
@@ -239,7 +300,17 @@ pub const CASES: &[Case] = &[
         suite: Suite::Webapi,
         title: "Web API: login, then search",
         description: "The SUT checks valid-shaho-honnin over the Web API: it logs in, sends the idToken raw in Authorization, posts {\"XmlMsg\": …} with the card's keys, and records the valid result.",
-        rules: &["WEBAPI-AUTH", "WEBAPI-BODY", "HDR-DATE", "HDR-MIC", "KEY-INSURER", "KEY-BRANCH", "KEY-CARD", "NO-MYNUMBER", "RES-VALID"],
+        rules: &[
+            "WEBAPI-AUTH",
+            "WEBAPI-BODY",
+            "HDR-DATE",
+            "HDR-MIC",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
+            "NO-MYNUMBER",
+            "RES-VALID",
+        ],
         pending: None,
     },
     Case {
@@ -264,7 +335,9 @@ pub const CASES: &[Case] = &[
         title: "Drug information only with consent",
         description: "Without a 薬剤 consent at the reader the SUT neither requests (YZKsiquc01req_) nor shows drug information; with one, it requests it within PharmacistsInfoAvailableTime.",
         rules: &["CONSENT-DRUG"],
-        pending: Some("needs drug information (YZK) in the simulator: being built on branch medinfo"),
+        pending: Some(
+            "needs drug information (YZK) in the simulator: being built on branch medinfo",
+        ),
     },
     Case {
         id: "QC-7.04",
@@ -272,7 +345,9 @@ pub const CASES: &[Case] = &[
         title: "Checkup information only with consent",
         description: "Without a 特定健診 consent the SUT neither requests (TKKsiquc01req_) nor shows checkup information; with one, it requests it within SpecificHealthCheckupsInfoAvailableTime.",
         rules: &["CONSENT-CHECKUP"],
-        pending: Some("needs checkup information (TKK) in the simulator: being built on branch medinfo"),
+        pending: Some(
+            "needs checkup information (TKK) in the simulator: being built on branch medinfo",
+        ),
     },
 ];
 

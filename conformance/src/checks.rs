@@ -55,7 +55,11 @@ impl Check {
     }
 
     /// `pass` or `fail` with the problems found (none: pass with `ok_message`).
-    pub fn from_problems(rule: &str, problems: Vec<String>, ok_message: impl Into<String>) -> Check {
+    pub fn from_problems(
+        rule: &str,
+        problems: Vec<String>,
+        ok_message: impl Into<String>,
+    ) -> Check {
         if problems.is_empty() {
             Check::pass(rule, ok_message)
         } else {
@@ -211,25 +215,33 @@ pub fn file_checks(obs: &Observed, expected: MessageKind) -> Vec<Check> {
     let file = format!("req/{}", obs.name);
     let text = text_of(&obs.bytes);
     let mut out = Vec::new();
-    out.push(match RequestFileName::parse(&obs.name) {
-        Ok(n) if n.kind == expected && n.extension == "xml" && !n.suffix.is_empty() => {
-            Check::pass("FILE-NAME", format!("named {}req_<suffix>.xml", expected.prefix()))
-        }
-        Ok(n) if n.kind != expected => Check::fail(
-            "FILE-NAME",
-            format!(
-                "prefix {}req_, expected {}req_ for this request",
-                n.kind.prefix(),
-                expected.prefix()
+    out.push(
+        match RequestFileName::parse(&obs.name) {
+            Ok(n) if n.kind == expected && n.extension == "xml" && !n.suffix.is_empty() => {
+                Check::pass(
+                    "FILE-NAME",
+                    format!("named {}req_<suffix>.xml", expected.prefix()),
+                )
+            }
+            Ok(n) if n.kind != expected => Check::fail(
+                "FILE-NAME",
+                format!(
+                    "prefix {}req_, expected {}req_ for this request",
+                    n.kind.prefix(),
+                    expected.prefix()
+                ),
             ),
-        ),
-        Ok(n) => Check::fail(
-            "FILE-NAME",
-            format!("suffix {:?} extension {:?}: expected a suffix and .xml", n.suffix, n.extension),
-        ),
-        Err(e) => Check::fail("FILE-NAME", e.to_string()),
-    }
-    .with(&file, ""));
+            Ok(n) => Check::fail(
+                "FILE-NAME",
+                format!(
+                    "suffix {:?} extension {:?}: expected a suffix and .xml",
+                    n.suffix, n.extension
+                ),
+            ),
+            Err(e) => Check::fail("FILE-NAME", e.to_string()),
+        }
+        .with(&file, ""),
+    );
     out.push(
         if obs.in_place {
             Check::fail(
@@ -242,36 +254,43 @@ pub fn file_checks(obs: &Observed, expected: MessageKind) -> Vec<Check> {
         .with(&file, ""),
     );
     let declaration: String = text.lines().next().unwrap_or("").chars().take(80).collect();
-    out.push(match sim_messages::encoding::decode(&obs.bytes) {
-        Ok(d) => Check::pass(
-            "ENC-DECL",
-            format!(
-                "declared {}, bytes are {}",
-                d.declared.as_deref().unwrap_or("nothing (UTF-8)"),
-                d.encoding.declaration_label()
+    out.push(
+        match sim_messages::encoding::decode(&obs.bytes) {
+            Ok(d) => Check::pass(
+                "ENC-DECL",
+                format!(
+                    "declared {}, bytes are {}",
+                    d.declared.as_deref().unwrap_or("nothing (UTF-8)"),
+                    d.encoding.declaration_label()
+                ),
             ),
-        ),
-        Err(e) => Check::fail("ENC-DECL", e.to_string()),
-    }
-    .with(&file, declaration));
+            Err(e) => Check::fail("ENC-DECL", e.to_string()),
+        }
+        .with(&file, declaration),
+    );
     let envelope = sim_messages::encoding::decode(&obs.bytes)
         .map_err(|e| e.to_string())
         .and_then(|d| sim_messages::xml::check_well_formed(&d.text).map_err(|e| e.to_string()));
-    out.push(match envelope {
-        Ok(()) if text.contains("<MessageHeader>") && text.contains("<MessageBody>") => {
-            Check::pass("XML-ENVELOPE", "XmlMsg with MessageHeader and MessageBody")
+    out.push(
+        match envelope {
+            Ok(()) if text.contains("<MessageHeader>") && text.contains("<MessageBody>") => {
+                Check::pass("XML-ENVELOPE", "XmlMsg with MessageHeader and MessageBody")
+            }
+            Ok(()) => Check::fail("XML-ENVELOPE", "MessageHeader or MessageBody is missing"),
+            Err(e) => Check::fail("XML-ENVELOPE", e),
         }
-        Ok(()) => Check::fail("XML-ENVELOPE", "MessageHeader or MessageBody is missing"),
-        Err(e) => Check::fail("XML-ENVELOPE", e),
-    }
-    .with(&file, ""));
+        .with(&file, ""),
+    );
     let numbers = my_numbers(&text);
     out.push(if numbers.is_empty() {
         Check::pass("NO-MYNUMBER", "no 12-digit individual number")
     } else {
         let mut c = Check::fail(
             "NO-MYNUMBER",
-            format!("{} 12-digit number(s) with a valid 個人番号 check digit", numbers.len()),
+            format!(
+                "{} 12-digit number(s) with a valid 個人番号 check digit",
+                numbers.len()
+            ),
         );
         for n in &numbers {
             c = c.with(&file, format!("{}…", &n[..4]));
@@ -289,34 +308,66 @@ pub fn header_checks(obs: &Observed, exp: &Expect<'_>, has_date: bool) -> Vec<Ch
     let mut out = Vec::new();
     if has_date {
         let date = element(&header, "QualificationConfirmationDate");
-        out.push(match &date {
-            Some(d) if d == exp.today => Check::pass("HDR-DATE", "the day of the check"),
-            Some(d) if is_date(d) => Check::fail(
-                "HDR-DATE",
-                format!("QualificationConfirmationDate {d}, the check is on {}", exp.today),
+        out.push(
+            match &date {
+                Some(d) if d == exp.today => Check::pass("HDR-DATE", "the day of the check"),
+                Some(d) if is_date(d) => Check::fail(
+                    "HDR-DATE",
+                    format!(
+                        "QualificationConfirmationDate {d}, the check is on {}",
+                        exp.today
+                    ),
+                ),
+                Some(d) => Check::fail(
+                    "HDR-DATE",
+                    format!("QualificationConfirmationDate {d:?} is not yyyyMMdd"),
+                ),
+                None => Check::fail("HDR-DATE", "QualificationConfirmationDate is missing"),
+            }
+            .with(
+                &file,
+                date.map(|d| excerpt("QualificationConfirmationDate", &d))
+                    .unwrap_or_default(),
             ),
-            Some(d) => Check::fail("HDR-DATE", format!("QualificationConfirmationDate {d:?} is not yyyyMMdd")),
-            None => Check::fail("HDR-DATE", "QualificationConfirmationDate is missing"),
-        }
-        .with(&file, date.map(|d| excerpt("QualificationConfirmationDate", &d)).unwrap_or_default()));
+        );
     }
     let mic = element(&header, "MedicalInstitutionCode");
-    out.push(match &mic {
-        Some(m) if m == exp.medical_institution_code => Check::pass("HDR-MIC", "the clinic's code"),
-        Some(m) if m.len() == 10 && m.bytes().all(|b| b.is_ascii_digit()) => Check::fail(
-            "HDR-MIC",
-            format!("MedicalInstitutionCode {m}, the clinic is {}", exp.medical_institution_code),
+    out.push(
+        match &mic {
+            Some(m) if m == exp.medical_institution_code => {
+                Check::pass("HDR-MIC", "the clinic's code")
+            }
+            Some(m) if m.len() == 10 && m.bytes().all(|b| b.is_ascii_digit()) => Check::fail(
+                "HDR-MIC",
+                format!(
+                    "MedicalInstitutionCode {m}, the clinic is {}",
+                    exp.medical_institution_code
+                ),
+            ),
+            Some(m) => Check::fail(
+                "HDR-MIC",
+                format!("MedicalInstitutionCode {m:?} is not 10 digits"),
+            ),
+            None => Check::fail("HDR-MIC", "MedicalInstitutionCode is missing"),
+        }
+        .with(
+            &file,
+            mic.map(|m| excerpt("MedicalInstitutionCode", &m))
+                .unwrap_or_default(),
         ),
-        Some(m) => Check::fail("HDR-MIC", format!("MedicalInstitutionCode {m:?} is not 10 digits")),
-        None => Check::fail("HDR-MIC", "MedicalInstitutionCode is missing"),
-    }
-    .with(&file, mic.map(|m| excerpt("MedicalInstitutionCode", &m)).unwrap_or_default()));
+    );
     let afi = element(&header, "ArbitraryFileIdentifier");
-    out.push(match &afi {
-        Some(a) if !a.trim().is_empty() => Check::pass("HDR-AFI", "sent"),
-        _ => Check::fail("HDR-AFI", "ArbitraryFileIdentifier is missing or empty"),
-    }
-    .with(&file, afi.map(|a| excerpt("ArbitraryFileIdentifier", &a)).unwrap_or_default()));
+    out.push(
+        match &afi {
+            Some(a) if !a.trim().is_empty() => Check::pass("HDR-AFI", "sent"),
+            _ => Check::fail("HDR-AFI", "ArbitraryFileIdentifier is missing or empty"),
+        }
+        .with(
+            &file,
+            afi.map(|a| excerpt("ArbitraryFileIdentifier", &a))
+                .unwrap_or_default(),
+        ),
+    );
     out
 }
 
@@ -328,13 +379,20 @@ pub fn distinct_identifiers(observed: &[&Observed]) -> Option<Check> {
     let mut seen = std::collections::BTreeMap::new();
     let mut dup = Vec::new();
     for o in observed {
-        if let Some(a) = element(&text_of(&o.bytes), "ArbitraryFileIdentifier") {
-            if let Some(first) = seen.insert(a.clone(), o.name.clone()) {
-                dup.push(format!("{} and {} both say {a:?}", first, o.name));
-            }
+        if let Some(a) = element(&text_of(&o.bytes), "ArbitraryFileIdentifier")
+            && let Some(first) = seen.insert(a.clone(), o.name.clone())
+        {
+            dup.push(format!("{} and {} both say {a:?}", first, o.name));
         }
     }
-    Some(Check::from_problems("HDR-AFI", dup, format!("{} requests, each with its own ArbitraryFileIdentifier", observed.len())))
+    Some(Check::from_problems(
+        "HDR-AFI",
+        dup,
+        format!(
+            "{} requests, each with its own ArbitraryFileIdentifier",
+            observed.len()
+        ),
+    ))
 }
 
 /// Search keys: InsurerNumber shape, 枝番 shape, and that they are the keys of a card presented.
@@ -378,8 +436,13 @@ pub fn key_checks(obs: &Observed, exp: &Expect<'_>, tag: &str) -> Vec<Check> {
                         ));
                     }
                 }
-                if card.branch.is_some() && u.insured_branch_number.as_deref().is_none_or(str::is_empty) {
-                    card_problems.push(format!("the card's 枝番 {:?} was not sent", card.branch.as_deref().unwrap_or("")));
+                if card.branch.is_some()
+                    && u.insured_branch_number.as_deref().is_none_or(str::is_empty)
+                {
+                    card_problems.push(format!(
+                        "the card's 枝番 {:?} was not sent",
+                        card.branch.as_deref().unwrap_or("")
+                    ));
                 }
             }
             None => card_problems.push(format!(
@@ -392,10 +455,13 @@ pub fn key_checks(obs: &Observed, exp: &Expect<'_>, tag: &str) -> Vec<Check> {
         card_problems.push(format!("no {tag} element"));
     }
     let mut out = vec![
-        Check::from_problems("KEY-INSURER", insurer, "8 characters").with(&file, insurer_ex.join(" ")),
+        Check::from_problems("KEY-INSURER", insurer, "8 characters")
+            .with(&file, insurer_ex.join(" ")),
     ];
     if !branch_ex.is_empty() || !branch.is_empty() {
-        out.push(Check::from_problems("KEY-BRANCH", branch, "2 digits").with(&file, branch_ex.join(" ")));
+        out.push(
+            Check::from_problems("KEY-BRANCH", branch, "2 digits").with(&file, branch_ex.join(" ")),
+        );
     }
     out.push(
         Check::from_problems("KEY-CARD", card_problems, "the keys of the card presented")
@@ -426,13 +492,15 @@ pub fn search_info(text: &str) -> QualificationConfirmSearchInfo {
 
 /// The keys are those of `card` (width, padding and leading zeros aside).
 pub fn same_card(u: &QualificationConfirmSearchInfo, card: &Card) -> bool {
-    let eq = |a: Option<&str>, b: Option<&str>| {
-        key(a.unwrap_or("")) == key(b.unwrap_or(""))
-    };
+    let eq = |a: Option<&str>, b: Option<&str>| key(a.unwrap_or("")) == key(b.unwrap_or(""));
     eq(u.insurer_number.as_deref(), Some(&card.insurer_number))
         && eq(u.insured_card_symbol.as_deref(), card.symbol.as_deref())
-        && eq(u.insured_identification_number.as_deref(), Some(&card.number))
-        && (card.branch.is_none() || u.insured_branch_number.as_deref().is_none_or(str::is_empty)
+        && eq(
+            u.insured_identification_number.as_deref(),
+            Some(&card.number),
+        )
+        && (card.branch.is_none()
+            || u.insured_branch_number.as_deref().is_none_or(str::is_empty)
             || eq(u.insured_branch_number.as_deref(), card.branch.as_deref()))
         && u.birthdate.as_deref() == Some(card.birthdate.as_str())
 }

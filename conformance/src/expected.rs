@@ -7,6 +7,14 @@ use sim_messages::siquc01::{QualificationConfirmResult, ResultOfQualificationCon
 use crate::checks::{Check, key};
 use crate::proto::{Outcome, Recorded};
 
+/// The body of an answer: ProcessingResultStatus, its code, QualificationValidity, the results.
+pub type AnswerBody<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Vec<ResultOfQualificationConfirmation>,
+);
+
 /// The conclusion an answer calls for.
 #[derive(Debug, Clone, Default)]
 pub struct Expected {
@@ -56,7 +64,7 @@ impl Expected {
         source: &str,
         segment: &str,
         error_code: Option<&str>,
-        body: Option<(&str, Option<&str>, Option<&str>, Vec<ResultOfQualificationConfirmation>)>,
+        body: Option<AnswerBody<'_>>,
     ) -> Expected {
         let mut e = Expected {
             segment: Some(segment.to_owned()),
@@ -64,7 +72,11 @@ impl Expected {
             ..Expected::default()
         };
         if segment != "1" {
-            e.outcome = Some(if segment == "2" { Outcome::Pending } else { Outcome::Error });
+            e.outcome = Some(if segment == "2" {
+                Outcome::Pending
+            } else {
+                Outcome::Error
+            });
             e.error_code = error_code.map(str::to_owned);
             return e;
         }
@@ -120,10 +132,19 @@ fn same(a: Option<&str>, b: Option<&str>) -> bool {
 pub fn compare(recorded: Option<&Recorded>, want: &Expected, card_insurer: Option<&str>) -> Check {
     let rule = want.rule();
     let Some(outcome) = want.outcome else {
-        return Check::fail(rule, format!("{}: the answer could not be read", want.source));
+        return Check::fail(
+            rule,
+            format!("{}: the answer could not be read", want.source),
+        );
     };
     let Some(rec) = recorded else {
-        return Check::fail(rule, format!("the SUT recorded nothing; {} calls for {outcome:?}", want.source));
+        return Check::fail(
+            rule,
+            format!(
+                "the SUT recorded nothing; {} calls for {outcome:?}",
+                want.source
+            ),
+        );
     };
     let mut problems = Vec::new();
     if rec.outcome != outcome {
@@ -138,14 +159,21 @@ pub fn compare(recorded: Option<&Recorded>, want: &Expected, card_insurer: Optio
     match outcome {
         Outcome::Valid | Outcome::Invalid => {
             if let Some(r) = &want.result {
-                if key(rec.insurer_number.as_deref().unwrap_or("")) != key(r.insurer_number.as_deref().unwrap_or("")) {
+                if key(rec.insurer_number.as_deref().unwrap_or(""))
+                    != key(r.insurer_number.as_deref().unwrap_or(""))
+                {
                     problems.push(format!(
                         "shows insurer {:?}, the result names {:?}",
                         rec.insurer_number.as_deref().unwrap_or(""),
                         r.insurer_number.as_deref().unwrap_or("")
                     ));
                 }
-                if outcome == Outcome::Valid && !same(rec.burden_ratio.as_deref(), r.insured_partial_contribution_ratio.as_deref()) {
+                if outcome == Outcome::Valid
+                    && !same(
+                        rec.burden_ratio.as_deref(),
+                        r.insured_partial_contribution_ratio.as_deref(),
+                    )
+                {
                     problems.push(format!(
                         "burden ratio {:?}, the result gives {:?}",
                         rec.burden_ratio, r.insured_partial_contribution_ratio
@@ -156,11 +184,15 @@ pub fn compare(recorded: Option<&Recorded>, want: &Expected, card_insurer: Optio
                 && let (Some(card), Some(shown)) = (card_insurer, rec.insurer_number.as_deref())
                 && key(card) == key(shown)
             {
-                problems.push(format!("shows the old card's insurer {card}, not the new one"));
+                problems.push(format!(
+                    "shows the old card's insurer {card}, not the new one"
+                ));
             }
         }
         Outcome::Error => {
-            if want.error_code.is_some() && !same(rec.error_code.as_deref(), want.error_code.as_deref()) {
+            if want.error_code.is_some()
+                && !same(rec.error_code.as_deref(), want.error_code.as_deref())
+            {
                 problems.push(format!(
                     "shows error code {:?}, the terminal said {:?}",
                     rec.error_code, want.error_code
@@ -191,10 +223,15 @@ pub fn compare_names(recorded: Option<&Recorded>, want: &Expected) -> Check {
         problems.push(format!("name {rec_name:?}, the result says {:?}", r.name));
     }
     if r.name_kana.is_some() && rec_kana != r.name_kana.as_deref() {
-        problems.push(format!("kana {rec_kana:?}, the result says {:?}", r.name_kana));
+        problems.push(format!(
+            "kana {rec_kana:?}, the result says {:?}",
+            r.name_kana
+        ));
     }
-    Check::from_problems("RES-ENCODING", problems, "name and kana intact")
-        .with(&want.source, format!("<Name>{}</Name>", r.name.as_deref().unwrap_or("")))
+    Check::from_problems("RES-ENCODING", problems, "name and kana intact").with(
+        &want.source,
+        format!("<Name>{}</Name>", r.name.as_deref().unwrap_or("")),
+    )
 }
 
 /// The 限度額 適用区分 shown is the one the answer carries, and none without it.
@@ -209,8 +246,14 @@ pub fn compare_limit(recorded: Option<&Recorded>, want: &Expected) -> Check {
     let msg = match (&carried, &shown) {
         (None, None) => "no 限度額 information in the answer, none shown".to_owned(),
         (Some(c), Some(s)) if c == s => format!("適用区分 {c} shown as carried"),
-        (None, Some(s)) => format!("shows 適用区分 {s} although the answer carries no 限度額 information"),
+        (None, Some(s)) => {
+            format!("shows 適用区分 {s} although the answer carries no 限度額 information")
+        }
         (Some(c), s) => format!("the answer carries 適用区分 {c}, the SUT shows {s:?}"),
     };
-    if ok { Check::pass("CONSENT-LIMIT", msg) } else { Check::fail("CONSENT-LIMIT", msg) }
+    if ok {
+        Check::pass("CONSENT-LIMIT", msg)
+    } else {
+        Check::fail("CONSENT-LIMIT", msg)
+    }
 }

@@ -15,7 +15,11 @@ use conformance::report::{self, RunReport, Summary};
 use conformance::runner::{self, RunConfig};
 
 #[derive(Parser, Debug)]
-#[command(name = "conformance", version, about = "Conformance harness for clinic systems (レセコン / 電子カルテ) against the オン資 terminal interface")]
+#[command(
+    name = "conformance",
+    version,
+    about = "Conformance harness for clinic systems (レセコン / 電子カルテ) against the オン資 terminal interface"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -116,7 +120,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { report::EXIT_HARNESS } else { 0 };
+            let code = if e.use_stderr() {
+                report::EXIT_HARNESS
+            } else {
+                0
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -125,7 +133,10 @@ fn main() -> ExitCode {
         Command::List { json } => list(json),
         Command::Rules => {
             for r in conformance::rules::rules() {
-                println!("{:<14} {}\n               ({}; [{}])", r.id, r.text, r.section, r.source);
+                println!(
+                    "{:<14} {}\n               ({}; [{}])",
+                    r.id, r.text, r.section, r.source
+                );
             }
             ExitCode::SUCCESS
         }
@@ -160,7 +171,10 @@ fn main() -> ExitCode {
 
 fn list(json: bool) -> ExitCode {
     if json {
-        println!("{}", serde_json::to_string_pretty(CASES).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(CASES).unwrap_or_default()
+        );
         return ExitCode::SUCCESS;
     }
     for c in CASES {
@@ -169,11 +183,17 @@ fn list(json: bool) -> ExitCode {
             c.id,
             c.suite.name(),
             c.title,
-            c.pending.map(|p| format!("  [pending: {p}]")).unwrap_or_default(),
+            c.pending
+                .map(|p| format!("  [pending: {p}]"))
+                .unwrap_or_default(),
             c.rules.join(" ")
         );
     }
-    println!("\n{} cases, suite version {}", CASES.len(), cases::SUITE_VERSION);
+    println!(
+        "\n{} cases, suite version {}",
+        CASES.len(),
+        cases::SUITE_VERSION
+    );
     ExitCode::SUCCESS
 }
 
@@ -229,7 +249,12 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
         AdapterKind::Http(u) => u.clone(),
         AdapterKind::Manual => "manual".into(),
     };
-    println!("conformance {} (suite {}): {} case(s) against {sut}", env!("CARGO_PKG_VERSION"), cases::SUITE_VERSION, selected.len());
+    println!(
+        "conformance {} (suite {}): {} case(s) against {sut}",
+        env!("CARGO_PKG_VERSION"),
+        cases::SUITE_VERSION,
+        selected.len()
+    );
     let mut results = Vec::new();
     let mut stale = Vec::new();
     for case in &selected {
@@ -252,7 +277,8 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     };
     println!("{}", report::console_summary(&report));
     if let Some(path) = &args.json {
-        std::fs::write(path, report::json(&report)).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, report::json(&report))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.junit {
         let text = report::junit(&report).context("rendering JUnit")?;
@@ -261,7 +287,11 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     if let Some(path) = &args.signed_report {
         std::fs::write(path, conformance::signed::render(&report, &key))
             .with_context(|| format!("writing {}", path.display()))?;
-        println!("signed report {} (public key {})", path.display(), conformance::signed::public_key_hex(&key));
+        println!(
+            "signed report {} (public key {})",
+            path.display(),
+            conformance::signed::public_key_hex(&key)
+        );
     }
     Ok(report.summary.exit_code())
 }

@@ -105,14 +105,24 @@ pub fn case_line(r: &CaseResult) -> String {
         Status::Pending => "PEND ",
         Status::ExpectedFailure => "XFAIL",
     };
-    let mut line = format!("{tag} {:<8} {:<9} {} ({} ms)", r.id, r.suite.name(), r.title, r.duration_ms);
+    let mut line = format!(
+        "{tag} {:<8} {:<9} {} ({} ms)",
+        r.id,
+        r.suite.name(),
+        r.title,
+        r.duration_ms
+    );
     for f in r.failures() {
         line.push_str(&format!("\n        [{}] {}", f.rule, f.message));
         for e in f.evidence.iter().filter(|e| !e.file.is_empty()) {
             if e.excerpt.is_empty() {
                 line.push_str(&format!("\n          {}", e.file));
             } else {
-                line.push_str(&format!("\n          {}: {}", e.file, e.excerpt.chars().take(160).collect::<String>()));
+                line.push_str(&format!(
+                    "\n          {}: {}",
+                    e.file,
+                    e.excerpt.chars().take(160).collect::<String>()
+                ));
             }
         }
     }
@@ -129,10 +139,21 @@ pub fn console_summary(report: &RunReport) -> String {
     let s = &report.summary;
     let mut out = format!(
         "\n{} case(s): {} passed, {} failed, {} error(s), {} pending, {} expected failure(s) — SUT {}, suite {}, {} ms",
-        s.total, s.passed, s.failed, s.errors, s.pending, s.expected_failures, report.sut, report.suite_version, report.duration_ms
+        s.total,
+        s.passed,
+        s.failed,
+        s.errors,
+        s.pending,
+        s.expected_failures,
+        report.sut,
+        report.suite_version,
+        report.duration_ms
     );
     for d in &report.stale_expectations {
-        out.push_str(&format!("\nstale expectation: {} passed although listed as a deviation ({})", d.case, d.reason));
+        out.push_str(&format!(
+            "\nstale expectation: {} passed although listed as a deviation ({})",
+            d.case, d.reason
+        ));
     }
     out
 }
@@ -153,10 +174,16 @@ pub fn junit(report: &RunReport) -> Result<String, quick_junit::SerializeError> 
             continue;
         }
         let mut ts = TestSuite::new(suite.name());
-        ts.add_property(quick_junit::Property::new("suite_version", report.suite_version.as_str()));
+        ts.add_property(quick_junit::Property::new(
+            "suite_version",
+            report.suite_version.as_str(),
+        ));
         ts.add_property(quick_junit::Property::new("sut", report.sut.as_str()));
         for c in cases {
-            let failures: Vec<String> = c.failures().map(|f| format!("[{}] {}", f.rule, f.message)).collect();
+            let failures: Vec<String> = c
+                .failures()
+                .map(|f| format!("[{}] {}", f.rule, f.message))
+                .collect();
             let status = match c.status {
                 Status::Passed => TestCaseStatus::success(),
                 Status::Failed => {
@@ -179,7 +206,10 @@ pub fn junit(report: &RunReport) -> Result<String, quick_junit::SerializeError> 
                 }
                 Status::ExpectedFailure => {
                     let mut s = TestCaseStatus::skipped();
-                    s.set_message(format!("expected failure: {}", c.reason.clone().unwrap_or_default()));
+                    s.set_message(format!(
+                        "expected failure: {}",
+                        c.reason.clone().unwrap_or_default()
+                    ));
                     s.set_description(failures.join("\n"));
                     s
                 }

@@ -142,12 +142,16 @@ impl Ctx<'_> {
             Ok(reply) => {
                 self.checks.push(Check::fail(
                     "ADAPTER",
-                    format!("{what}: the SUT could not act: {}", reply.error.unwrap_or_default()),
+                    format!(
+                        "{what}: the SUT could not act: {}",
+                        reply.error.unwrap_or_default()
+                    ),
                 ));
                 Ok(None)
             }
             Err(AdapterError::Sut(e)) => {
-                self.checks.push(Check::fail("ADAPTER", format!("{what}: {e}")));
+                self.checks
+                    .push(Check::fail("ADAPTER", format!("{what}: {e}")));
                 Ok(None)
             }
             Err(AdapterError::Harness(e)) => Err(HarnessError(e)),
@@ -211,7 +215,12 @@ fn terminal_options(cfg: &RunConfig, case: &Case) -> TerminalOptions {
     TerminalOptions {
         now: cfg.today.and_hms_opt(9, 30, 0).unwrap_or_default(),
         medical_institution_code: cfg.medical_institution_code.clone(),
-        result_encoding: if case.id == "QC-2.02" { "utf-8" } else { "shift_jis" }.into(),
+        result_encoding: if case.id == "QC-2.02" {
+            "utf-8"
+        } else {
+            "shift_jis"
+        }
+        .into(),
         bulk_processing_polls: cfg.processing_answers + 1,
         oqs_dir: cfg.oqs_dir.clone(),
         webapi: case.suite == Suite::Webapi,
@@ -247,12 +256,16 @@ pub fn run_case(cfg: &RunConfig, case: &Case, named: &sim_fixtures::NamedFixture
             today: cfg.today.format("%Y%m%d").to_string(),
         };
         let counter = term.counter();
-        let answered: Arc<dyn Fn() -> usize + Send + Sync> = Arc::new(move || counter());
-        let (session, _sut) = match adapter::open(&cfg.adapter, hello, cfg.action_timeout, answered) {
+        let answered: Arc<dyn Fn() -> usize + Send + Sync> = Arc::new(counter);
+        let (session, _sut) = match adapter::open(&cfg.adapter, hello, cfg.action_timeout, answered)
+        {
             Ok(s) => s,
             Err(AdapterError::Harness(e)) => return Err(HarnessError(e)),
             Err(AdapterError::Sut(e)) => {
-                return Ok((vec![Check::fail("ADAPTER", format!("hello: {e}"))], String::new()));
+                return Ok((
+                    vec![Check::fail("ADAPTER", format!("hello: {e}"))],
+                    String::new(),
+                ));
             }
         };
         let mut ctx = Ctx {

@@ -31,7 +31,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+    if !s.len().is_multiple_of(2)
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
         return None;
     }
     (0..s.len())
@@ -77,7 +81,8 @@ pub fn signing_key(path: Option<&Path>) -> anyhow::Result<SigningKey> {
         return Ok(fresh());
     };
     if path.exists() {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let bytes = unhex(text.trim())
             .filter(|b| b.len() == 32)
             .with_context(|| format!("{} is not 64 lowercase hex digits", path.display()))?;
@@ -94,8 +99,11 @@ pub fn signing_key(path: Option<&Path>) -> anyhow::Result<SigningKey> {
         options.mode(0o600);
     }
     use std::io::Write;
-    let mut f = options.open(path).with_context(|| format!("creating {}", path.display()))?;
-    writeln!(f, "{}", hex(&key.to_bytes())).with_context(|| format!("writing {}", path.display()))?;
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    writeln!(f, "{}", hex(&key.to_bytes()))
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(key)
 }
 
@@ -151,8 +159,11 @@ pub struct Verified {
 /// Checks a signed report's bytes: every hash, the chain, the signature, and the key when
 /// `expected_key` is given.
 pub fn verify(bytes: &[u8], expected_key: Option<&str>) -> Result<Verified, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
-    let body = text.strip_suffix('\n').ok_or("the report does not end with a newline")?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
+    let body = text
+        .strip_suffix('\n')
+        .ok_or("the report does not end with a newline")?;
     let lines: Vec<&str> = body.split('\n').collect();
     let (sig_line, entries) = lines.split_last().ok_or("empty report")?;
     if entries.is_empty() {
@@ -165,25 +176,33 @@ pub fn verify(bytes: &[u8], expected_key: Option<&str>) -> Result<Verified, Stri
             .ok_or_else(|| format!("line {}: no hash", i + 1))?;
         let want = link(&prev, entry);
         if hash != want {
-            return Err(format!("line {}: the hash does not match the entry and the chain", i + 1));
+            return Err(format!(
+                "line {}: the hash does not match the entry and the chain",
+                i + 1
+            ));
         }
         if serde_json::from_str::<serde_json::Value>(entry).is_err() {
             return Err(format!("line {}: the entry is not JSON", i + 1));
         }
         prev = want;
     }
-    let header: Header = serde_json::from_str(entries[0].split_once(' ').map(|(_, e)| e).unwrap_or(""))
-        .map_err(|e| format!("line 1: not a report header: {e}"))?;
+    let header: Header =
+        serde_json::from_str(entries[0].split_once(' ').map(|(_, e)| e).unwrap_or(""))
+            .map_err(|e| format!("line 1: not a report header: {e}"))?;
     if header.format != FORMAT {
         return Err(format!("unknown format {:?}", header.format));
     }
     let sig_hex = sig_line
         .strip_prefix("signature ")
         .ok_or("the last line is not the signature")?;
-    let sig_bytes = unhex(sig_hex).filter(|b| b.len() == 64).ok_or("the signature is not 128 lowercase hex digits")?;
+    let sig_bytes = unhex(sig_hex)
+        .filter(|b| b.len() == 64)
+        .ok_or("the signature is not 128 lowercase hex digits")?;
     let mut sig = [0u8; 64];
     sig.copy_from_slice(&sig_bytes);
-    let key_bytes = unhex(&header.public_key).filter(|b| b.len() == 32).ok_or("the public key is not 64 lowercase hex digits")?;
+    let key_bytes = unhex(&header.public_key)
+        .filter(|b| b.len() == 32)
+        .ok_or("the public key is not 64 lowercase hex digits")?;
     let mut kb = [0u8; 32];
     kb.copy_from_slice(&key_bytes);
     let key = VerifyingKey::from_bytes(&kb).map_err(|e| format!("invalid public key: {e}"))?;
@@ -192,7 +211,14 @@ pub fn verify(bytes: &[u8], expected_key: Option<&str>) -> Result<Verified, Stri
     if let Some(expected) = expected_key
         && expected.trim() != header.public_key
     {
-        return Err(format!("signed with key {}, expected {}", header.public_key, expected.trim()));
+        return Err(format!(
+            "signed with key {}, expected {}",
+            header.public_key,
+            expected.trim()
+        ));
     }
-    Ok(Verified { header, entries: entries.len() - 1 })
+    Ok(Verified {
+        header,
+        entries: entries.len() - 1,
+    })
 }

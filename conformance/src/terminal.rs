@@ -146,7 +146,9 @@ pub struct Terminal {
 
 impl std::fmt::Debug for Terminal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Terminal").field("root", &self.root).finish()
+        f.debug_struct("Terminal")
+            .field("root", &self.root)
+            .finish()
     }
 }
 
@@ -246,12 +248,12 @@ impl Terminal {
             .context("binding the Web API on loopback")?;
         let addr = listener.local_addr()?;
         let sync = self.sync.clone();
-        let app = sim_server::http::app(self.shared.clone()).layer(
-            axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+        let app = sim_server::http::app(self.shared.clone()).layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
                 let sync = sync.clone();
                 async move { record_http(sync, req, next).await }
-            }),
-        );
+            },
+        ));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(async move {
             let _ = axum::serve(listener, app)
@@ -387,7 +389,9 @@ async fn record_http(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
     let path = parts.uri.path().to_owned();
     let authorization = parts
         .headers
@@ -397,7 +401,9 @@ async fn record_http(
     let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(body.clone()));
     let response = next.run(request).await;
     let (parts, answer) = response.into_parts();
-    let answer = axum::body::to_bytes(answer, 4 << 20).await.unwrap_or_default();
+    let answer = axum::body::to_bytes(answer, 4 << 20)
+        .await
+        .unwrap_or_default();
     lock(&sync).http.push(HttpSeen {
         path,
         authorization,
@@ -467,7 +473,9 @@ impl Worker {
         let text = crate::checks::text_of(bytes);
         let el = |tag: &str| crate::checks::element(&text, tag);
         let config = self.shared.engine.config();
-        let entry = config.catalogue.get(sim_messages::ErrorKey::TerminalMaintenance);
+        let entry = config
+            .catalogue
+            .get(sim_messages::ErrorKey::TerminalMaintenance);
         let result = QualificationConfirmResult {
             header: ResultHeader {
                 process_execution_time: self.clock.now().format("%Y%m%d%H%M%S").to_string(),
@@ -475,17 +483,23 @@ impl Worker {
                 medical_institution_code: el("MedicalInstitutionCode"),
                 arbitrary_file_identifier: el("ArbitraryFileIdentifier"),
                 reference_classification: None,
-                segment_of_result: sim_messages::codes::SegmentOfResult::Abnormal.code().to_owned(),
+                segment_of_result: sim_messages::codes::SegmentOfResult::Abnormal
+                    .code()
+                    .to_owned(),
                 error_code: Some(entry.code),
                 error_message: Some(entry.message),
-                character_code_identifier: config.result_encoding.character_code_identifier().to_owned(),
+                character_code_identifier: config
+                    .result_encoding
+                    .character_code_identifier()
+                    .to_owned(),
             },
             body: None,
         };
         let out = self.shared.engine.write(&result);
         let result_name = parsed.result_name();
         dropbox::write_atomically(&self.folders.res, &result_name, &out, false)?;
-        std::fs::remove_file(self.folders.req.join(name)).with_context(|| format!("removing req/{name}"))?;
+        std::fs::remove_file(self.folders.req.join(name))
+            .with_context(|| format!("removing req/{name}"))?;
         Ok(vec![(result_name, out)])
     }
 }
@@ -546,10 +560,8 @@ impl Worker {
                 EventKind::Create(_) => {
                     state.in_place.insert(name);
                 }
-                EventKind::Modify(ModifyKind::Name(_)) => {
-                    if path.exists() {
-                        state.ready.insert(name);
-                    }
+                EventKind::Modify(ModifyKind::Name(_)) if path.exists() => {
+                    state.ready.insert(name);
                 }
                 EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
                     state.ready.insert(name);
@@ -610,7 +622,9 @@ impl Worker {
                 {
                     let until = Instant::now() + delay;
                     while Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
-                        std::thread::sleep(TICK.min(until.saturating_duration_since(Instant::now())));
+                        std::thread::sleep(
+                            TICK.min(until.saturating_duration_since(Instant::now())),
+                        );
                     }
                 }
                 if kind == Some(MessageKind::BulkQualificationDownload) {

@@ -95,7 +95,9 @@ fn main() {
             "--fault" => args.next(),
             s if s.starts_with("--fault=") => Some(s["--fault=".len()..].to_owned()),
             "--help" | "-h" => {
-                println!("reference-clinic [--fault NAME]: the conformance adapter on stdin/stdout");
+                println!(
+                    "reference-clinic [--fault NAME]: the conformance adapter on stdin/stdout"
+                );
                 return;
             }
             _ => {
@@ -103,7 +105,11 @@ fn main() {
                 std::process::exit(2);
             }
         };
-        for name in value.unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
+        for name in value
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+        {
             match Fault::parse(name) {
                 Some(f) => faults.push(f),
                 None => {
@@ -144,7 +150,11 @@ fn main() {
             ),
         };
         let text = serde_json::to_string(&reply).unwrap_or_default();
-        if writeln!(stdout, "{text}").and_then(|()| stdout.flush()).is_err() || bye {
+        if writeln!(stdout, "{text}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+            || bye
+        {
             break;
         }
     }
@@ -205,14 +215,27 @@ impl Clinic {
     }
 
     /// The search keys of a card as the terminal wants them.
-    fn keys(&self, card: &Card, limit_consent: bool, patient: Option<&str>) -> QualificationConfirmSearchInfo {
+    fn keys(
+        &self,
+        card: &Card,
+        limit_consent: bool,
+        patient: Option<&str>,
+    ) -> QualificationConfirmSearchInfo {
         let insurer = card.insurer_number.trim();
-        let insurer = if insurer.len() == 6 { format!("  {insurer}") } else { insurer.to_owned() };
+        let insurer = if insurer.len() == 6 {
+            format!("  {insurer}")
+        } else {
+            insurer.to_owned()
+        };
         let branch = card.branch.as_deref().map(|b| {
             let digits = b.trim();
             if self.has(Fault::UnpaddedBranch) {
                 let t = digits.trim_start_matches('0');
-                if t.is_empty() { "0".to_owned() } else { t.to_owned() }
+                if t.is_empty() {
+                    "0".to_owned()
+                } else {
+                    t.to_owned()
+                }
             } else {
                 format!("{digits:0>2}")
             }
@@ -223,7 +246,9 @@ impl Clinic {
             insured_identification_number: Some(card.number.clone()),
             insured_branch_number: branch,
             birthdate: Some(card.birthdate.clone()),
-            limit_application_certificate_related_cons_flg: Some(if limit_consent { "1" } else { "0" }.into()),
+            limit_application_certificate_related_cons_flg: Some(
+                if limit_consent { "1" } else { "0" }.into(),
+            ),
             arbitrary_identifier: patient.map(str::to_owned),
         }
     }
@@ -237,14 +262,20 @@ impl Clinic {
             for (b, d) in body.iter_mut().zip(digits.bytes()) {
                 *b = d - b'0';
             }
-            return format!("{digits}{}", conformance::checks::my_number_check_digit(&body));
+            return format!(
+                "{digits}{}",
+                conformance::checks::my_number_check_digit(&body)
+            );
         }
         format!("{patient}_{seq:04}")
     }
 
     /// Serialises a request document the way this clinic writes files.
     fn document<T: serde::Serialize>(&self, doc: &T) -> Result<Vec<u8>, String> {
-        let style = XmlStyle { indent: 2, crlf: true };
+        let style = XmlStyle {
+            indent: 2,
+            crlf: true,
+        };
         let text = write_text(doc, TextEncoding::ShiftJis, style).map_err(|e| e.to_string())?;
         Ok(if self.has(Fault::WrongEncodingDeclaration) {
             text.into_bytes()
@@ -260,13 +291,16 @@ impl Clinic {
         if self.has(Fault::NonAtomicWrites) {
             let mut f = std::fs::File::create(&target).map_err(|e| e.to_string())?;
             let (a, b) = bytes.split_at(bytes.len() / 2);
-            f.write_all(a).and_then(|()| f.flush()).map_err(|e| e.to_string())?;
+            f.write_all(a)
+                .and_then(|()| f.flush())
+                .map_err(|e| e.to_string())?;
             std::thread::sleep(Duration::from_millis(60));
             return f.write_all(b).map_err(|e| e.to_string());
         }
         let tmp = req.join(format!(".{name}.tmp"));
         std::fs::write(&tmp, bytes).map_err(|e| format!("writing {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &target).map_err(|e| format!("renaming into {}: {e}", target.display()))
+        std::fs::rename(&tmp, &target)
+            .map_err(|e| format!("renaming into {}: {e}", target.display()))
     }
 
     /// Waits for the answer to `req/name`: the result `res/<req→res>`, or the request moved back
@@ -275,13 +309,20 @@ impl Clinic {
         let res = self.folder("res")?;
         let result = res.join(name.replacen("req_", "res_", 1));
         let err = res.join(format!("{}.err", name.trim_end_matches(".xml")));
-        let wait = if self.has(Fault::StopsPollingEarly) { Duration::from_millis(300) } else { RESULT_WAIT };
+        let wait = if self.has(Fault::StopsPollingEarly) {
+            Duration::from_millis(300)
+        } else {
+            RESULT_WAIT
+        };
         let deadline = Instant::now() + wait;
         loop {
             if let Ok(bytes) = std::fs::read(&err) {
                 let _ = std::fs::remove_file(&err);
                 let _ = std::fs::remove_file(res.join(name));
-                return Ok(Answer::Err(String::from_utf8(bytes.clone()).unwrap_or_else(|_| sim_messages::encoding::shift_jis_lossy(&bytes).0)));
+                return Ok(Answer::Err(
+                    String::from_utf8(bytes.clone())
+                        .unwrap_or_else(|_| sim_messages::encoding::shift_jis_lossy(&bytes).0),
+                ));
             }
             if let Ok(bytes) = std::fs::read(&result) {
                 let _ = std::fs::remove_file(&result);
@@ -315,14 +356,21 @@ impl Clinic {
                 match self.await_answer(&name)? {
                     Answer::Timeout => error_record(None, "the terminal did not answer in time"),
                     Answer::Err(text) => {
-                        let (code, message) = text.split_once(char::is_whitespace).unwrap_or((text.as_str(), ""));
+                        let (code, message) = text
+                            .split_once(char::is_whitespace)
+                            .unwrap_or((text.as_str(), ""));
                         error_record(Some(code.trim()), message.trim())
                     }
                     Answer::Result(bytes) => {
                         let (result, _) = read_document::<QualificationConfirmResult>(&bytes)
                             .map_err(|e| format!("unreadable result: {e}"))?;
-                        if result.header.arbitrary_file_identifier != request.header.arbitrary_file_identifier {
-                            error_record(None, "the result's ArbitraryFileIdentifier is not this request's")
+                        if result.header.arbitrary_file_identifier
+                            != request.header.arbitrary_file_identifier
+                        {
+                            error_record(
+                                None,
+                                "the result's ArbitraryFileIdentifier is not this request's",
+                            )
                         } else {
                             self.record_of(&result, &c.card)
                         }
@@ -334,17 +382,29 @@ impl Clinic {
         Ok(())
     }
 
-    fn check_webapi(&self, hello: &Hello, request: &QualificationConfirmRequest, card: &Card) -> Result<Recorded, String> {
+    fn check_webapi(
+        &self,
+        hello: &Hello,
+        request: &QualificationConfirmRequest,
+        card: &Card,
+    ) -> Result<Recorded, String> {
         let base = hello.webapi_url.trim_end_matches('/');
-        let (status, body) = http_post(&format!("{base}/oqs-api-pro/MSA12020/ILI12020SV01/auth"), None, b"{}".to_vec())?;
+        let (status, body) = http_post(
+            &format!("{base}/oqs-api-pro/MSA12020/ILI12020SV01/auth"),
+            None,
+            b"{}".to_vec(),
+        )?;
         if status != 200 {
             return Ok(error_record(None, &format!("login failed: HTTP {status}")));
         }
-        let auth: sim_messages::webapi::AuthResponse = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        let auth: sim_messages::webapi::AuthResponse =
+            serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         let Some(tokens) = auth.result else {
             return Ok(error_record(None, &format!("login refused: {}", auth.msg)));
         };
-        let search = sim_messages::webapi::SearchRequest { xml_msg: request.clone() };
+        let search = sim_messages::webapi::SearchRequest {
+            xml_msg: request.clone(),
+        };
         let (status, body) = http_post(
             &format!("{base}/oqs-api-pro/MSA01030/ILI01030SV01/search"),
             Some(&tokens.id_token),
@@ -356,20 +416,24 @@ impl Clinic {
             let (code, message) = msg.split_once(' ').unwrap_or((msg.as_str(), ""));
             return Ok(error_record(Some(code), message));
         }
-        let response: sim_messages::webapi::SearchResponse = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        let response: sim_messages::webapi::SearchResponse =
+            serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         let result = QualificationConfirmResult {
             header: response.xml_msg.header,
-            body: response.xml_msg.body.map(|b| sim_messages::siquc01::ResultBody {
-                processing_result_status: b.processing_result_status,
-                processing_result_code: b.processing_result_code,
-                processing_result_message: b.processing_result_message,
-                qualification_validity: b.qualification_validity,
-                qualification_confirm_search_info: b.qualification_confirm_search_info,
-                prescription_issue_select: b.prescription_issue_select,
-                result_list: b.result_list.map(|l| sim_messages::siquc01::ResultList {
-                    results: l.into_iter().map(|i| i.result).collect(),
+            body: response
+                .xml_msg
+                .body
+                .map(|b| sim_messages::siquc01::ResultBody {
+                    processing_result_status: b.processing_result_status,
+                    processing_result_code: b.processing_result_code,
+                    processing_result_message: b.processing_result_message,
+                    qualification_validity: b.qualification_validity,
+                    qualification_confirm_search_info: b.qualification_confirm_search_info,
+                    prescription_issue_select: b.prescription_issue_select,
+                    result_list: b.result_list.map(|l| sim_messages::siquc01::ResultList {
+                        results: l.into_iter().map(|i| i.result).collect(),
+                    }),
                 }),
-            }),
         };
         Ok(self.record_of(&result, card))
     }
@@ -378,12 +442,19 @@ impl Clinic {
     fn record_of(&self, result: &QualificationConfirmResult, card: &Card) -> Recorded {
         let h = &result.header;
         if h.segment_of_result != "1" {
-            return error_record(h.error_code.as_deref(), h.error_message.as_deref().unwrap_or(""));
+            return error_record(
+                h.error_code.as_deref(),
+                h.error_message.as_deref().unwrap_or(""),
+            );
         }
         let Some(body) = &result.body else {
             return error_record(None, "a result without MessageBody");
         };
-        let results = body.result_list.as_ref().map(|l| l.results.as_slice()).unwrap_or(&[]);
+        let results = body
+            .result_list
+            .as_ref()
+            .map(|l| l.results.as_slice())
+            .unwrap_or(&[]);
         self.decide(
             &body.processing_result_status,
             body.processing_result_code.as_deref(),
@@ -425,7 +496,10 @@ impl Clinic {
     }
 
     fn register(&mut self, r: &RegisterReference) -> Result<(), String> {
-        use sim_messages::imm::{ReferenceNumberRegistrationInfo, ReferenceNumberRequest, ReferenceNumberRequestBody, ReferenceNumberRequestHeader};
+        use sim_messages::imm::{
+            ReferenceNumberRegistrationInfo, ReferenceNumberRequest, ReferenceNumberRequestBody,
+            ReferenceNumberRequestHeader,
+        };
         let hello = self.hello()?.clone();
         let seq = self.next();
         let keys = self.keys(&r.card, false, None);
@@ -450,7 +524,8 @@ impl Clinic {
         self.put_request(&name, &self.document(&request)?)?;
         match self.await_answer(&name)? {
             Answer::Result(_) => {
-                self.references.insert(r.reference_number.clone(), r.patient.clone());
+                self.references
+                    .insert(r.reference_number.clone(), r.patient.clone());
                 Ok(())
             }
             Answer::Err(text) => Err(format!("registration rejected: {}", text.trim())),
@@ -459,7 +534,10 @@ impl Clinic {
     }
 
     fn bulk(&mut self, patients: &[BulkPatient]) -> Result<(), String> {
-        use sim_messages::muquc::{BulkDownloadRequest, BulkDownloadRequestBody, BulkDownloadRequestHeader, BulkDownloadResult, BulkUploadRequest, BulkUploadRequestBody, BulkUploadResult};
+        use sim_messages::muquc::{
+            BulkDownloadRequest, BulkDownloadRequestBody, BulkDownloadRequestHeader,
+            BulkDownloadResult, BulkUploadRequest, BulkUploadRequestBody, BulkUploadResult,
+        };
         let hello = self.hello()?.clone();
         let seq = self.next();
         let upload = BulkUploadRequest {
@@ -469,24 +547,34 @@ impl Clinic {
                 arbitrary_file_identifier: Some(self.identifier("bulk", seq)),
             },
             body: BulkUploadRequestBody {
-                search: patients.iter().map(|p| self.keys(&p.card, false, Some(&p.patient))).collect(),
+                search: patients
+                    .iter()
+                    .map(|p| self.keys(&p.card, false, Some(&p.patient)))
+                    .collect(),
             },
         };
         let name = format!("OQSmuquc01req_{}{:04}.xml", hello.today, seq);
         self.put_request(&name, &self.document(&upload)?)?;
         let reception = match self.await_answer(&name)? {
             Answer::Result(bytes) => {
-                let (r, _) = read_document::<BulkUploadResult>(&bytes).map_err(|e| e.to_string())?;
+                let (r, _) =
+                    read_document::<BulkUploadResult>(&bytes).map_err(|e| e.to_string())?;
                 match r.body {
                     Some(b) if r.header.segment_of_result == "1" => b.reception_number,
-                    _ => return Err(format!("bulk upload refused: {}", r.header.error_message.unwrap_or_default())),
+                    _ => {
+                        return Err(format!(
+                            "bulk upload refused: {}",
+                            r.header.error_message.unwrap_or_default()
+                        ));
+                    }
                 }
             }
             Answer::Err(text) => return Err(format!("bulk upload rejected: {}", text.trim())),
             Answer::Timeout => return Err("the terminal did not answer the bulk upload".into()),
         };
         for p in patients {
-            self.records.insert(p.patient.clone(), Recorded::outcome(Outcome::Pending));
+            self.records
+                .insert(p.patient.clone(), Recorded::outcome(Outcome::Pending));
         }
         let forever = self.has(Fault::PollsForever);
         let mut extra = 0;
@@ -497,14 +585,20 @@ impl Clinic {
                     medical_institution_code: Some(hello.medical_institution_code.clone()),
                     arbitrary_file_identifier: Some(self.identifier("bulk", seq)),
                 },
-                body: BulkDownloadRequestBody { reception_number: Some(reception.clone()) },
+                body: BulkDownloadRequestBody {
+                    reception_number: Some(reception.clone()),
+                },
             };
             let name = format!("OQSmuquc02req_{}{:04}.xml", hello.today, seq);
             self.put_request(&name, &self.document(&download)?)?;
             let bytes = match self.await_answer(&name)? {
                 Answer::Result(bytes) => bytes,
-                Answer::Err(text) => return Err(format!("bulk download rejected: {}", text.trim())),
-                Answer::Timeout => return Err("the terminal did not answer the bulk download".into()),
+                Answer::Err(text) => {
+                    return Err(format!("bulk download rejected: {}", text.trim()));
+                }
+                Answer::Timeout => {
+                    return Err("the terminal did not answer the bulk download".into());
+                }
             };
             let (r, _) = read_document::<BulkDownloadResult>(&bytes).map_err(|e| e.to_string())?;
             match r.header.segment_of_result.as_str() {
@@ -517,8 +611,13 @@ impl Clinic {
                 }
                 "1" => {
                     for unit in r.body.map(|b| b.units).unwrap_or_default() {
-                        let who = unit.qualification_confirm_search_info.as_ref().and_then(|s| s.arbitrary_identifier.clone());
-                        let Some(patient) = who.and_then(|w| patients.iter().find(|p| p.patient == w)) else {
+                        let who = unit
+                            .qualification_confirm_search_info
+                            .as_ref()
+                            .and_then(|s| s.arbitrary_identifier.clone());
+                        let Some(patient) =
+                            who.and_then(|w| patients.iter().find(|p| p.patient == w))
+                        else {
                             continue;
                         };
                         let rec = self.decide(
@@ -537,7 +636,12 @@ impl Clinic {
                     }
                     return Ok(());
                 }
-                _ => return Err(format!("bulk download failed: {}", r.header.error_message.unwrap_or_default())),
+                _ => {
+                    return Err(format!(
+                        "bulk download failed: {}",
+                        r.header.error_message.unwrap_or_default()
+                    ));
+                }
             }
         }
         Ok(())
@@ -562,7 +666,9 @@ impl Clinic {
             if !self.faces_done.insert(name.clone()) {
                 continue;
             }
-            let Some(bytes) = read_stable(&path) else { continue };
+            let Some(bytes) = read_stable(&path) else {
+                continue;
+            };
             let (result, _) = match read_document::<QualificationConfirmResult>(&bytes) {
                 Ok(r) => r,
                 Err(e) => {
@@ -570,9 +676,20 @@ impl Clinic {
                     continue;
                 }
             };
-            let none = Card { insurer_number: String::new(), symbol: None, number: String::new(), branch: None, birthdate: String::new() };
+            let none = Card {
+                insurer_number: String::new(),
+                symbol: None,
+                number: String::new(),
+                branch: None,
+                birthdate: String::new(),
+            };
             let rec = self.record_of(&result, &none);
-            if let Some(patient) = rec.reference_number.as_ref().and_then(|n| self.references.get(n)).cloned() {
+            if let Some(patient) = rec
+                .reference_number
+                .as_ref()
+                .and_then(|n| self.references.get(n))
+                .cloned()
+            {
                 self.records.insert(patient, rec.clone());
             }
             received.push(rec);
@@ -624,23 +741,39 @@ fn read_stable(path: &Path) -> Option<Vec<u8>> {
 }
 
 /// A blocking POST over plain HTTP (the simulator's Web API is on loopback).
-fn http_post(url: &str, authorization: Option<&str>, body: Vec<u8>) -> Result<(u16, Vec<u8>), String> {
+fn http_post(
+    url: &str,
+    authorization: Option<&str>,
+    body: Vec<u8>,
+) -> Result<(u16, Vec<u8>), String> {
     use http_body_util::{BodyExt, Full};
     use hyper::body::Bytes;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Full<Bytes>>();
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<Full<Bytes>>();
         let mut req = hyper::Request::post(url).header("content-type", "application/json");
         if let Some(token) = authorization {
             req = req.header("authorization", token);
         }
-        let req = req.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())?;
+        let req = req
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| e.to_string())?;
         let response = tokio::time::timeout(RESULT_WAIT, client.request(req))
             .await
             .map_err(|_| "the Web API did not answer in time".to_owned())?
             .map_err(|e| format!("cannot reach the Web API at {url}: {e}"))?;
         let status = response.status().as_u16();
-        let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
         Ok((status, bytes.to_vec()))
     })
 }

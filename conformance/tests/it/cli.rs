@@ -5,7 +5,10 @@ use std::process::Command;
 use crate::support::{clinic, harness};
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(harness()).args(args).output().expect("run conformance");
+    let out = Command::new(harness())
+        .args(args)
+        .output()
+        .expect("run conformance");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -23,7 +26,10 @@ fn list_prints_every_case() {
     let (code, out, _) = run(&["list", "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(v.as_array().map(Vec::len), Some(conformance::cases::CASES.len()));
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(conformance::cases::CASES.len())
+    );
 }
 
 #[test]
@@ -51,15 +57,32 @@ fn exit_codes() {
     let signed = dir.path().join("report.signed");
     let key = dir.path().join("key");
     let (code, out, _) = run(&[
-        "run", "--sut", sut, "--only", "QC-1.01,errors", "--skip", "QC-3.03",
-        "--junit", junit.to_str().unwrap_or(""), "--json", json.to_str().unwrap_or(""),
-        "--signed-report", signed.to_str().unwrap_or(""), "--signing-key", key.to_str().unwrap_or(""),
+        "run",
+        "--sut",
+        sut,
+        "--only",
+        "QC-1.01,errors",
+        "--skip",
+        "QC-3.03",
+        "--junit",
+        junit.to_str().unwrap_or(""),
+        "--json",
+        json.to_str().unwrap_or(""),
+        "--signed-report",
+        signed.to_str().unwrap_or(""),
+        "--signing-key",
+        key.to_str().unwrap_or(""),
     ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("4 case(s): 4 passed"), "{out}");
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("json");
     assert_eq!(report["cases"].as_array().map(Vec::len), Some(4));
-    assert!(std::fs::read_to_string(&junit).expect("junit").contains("QC-3.04"));
+    assert!(
+        std::fs::read_to_string(&junit)
+            .expect("junit")
+            .contains("QC-3.04")
+    );
     let (code, out, _) = run(&["verify-report", signed.to_str().unwrap_or("")]);
     assert_eq!(code, 0, "{out}");
     let mut bytes = std::fs::read(&signed).expect("signed");
@@ -70,7 +93,10 @@ fn exit_codes() {
     let (code, out, _) = run(&["verify-report", tampered.to_str().unwrap_or("")]);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("INVALID"), "{out}");
-    let (code, _, _) = run(&["verify-report", dir.path().join("nothing").to_str().unwrap_or("")]);
+    let (code, _, _) = run(&[
+        "verify-report",
+        dir.path().join("nothing").to_str().unwrap_or(""),
+    ]);
     assert_eq!(code, 2);
 }
 
@@ -84,12 +110,26 @@ fn expectations_turn_a_known_deviation_into_an_expected_failure_and_report_stale
     )
     .expect("write");
     let fault = format!("{} --fault ignores-validity-3", clinic());
-    let (code, out, _) = run(&["run", "--sut", &fault, "--only", "QC-1.03,QC-1.04", "--expectations", file.to_str().unwrap_or("")]);
+    let (code, out, _) = run(&[
+        "run",
+        "--sut",
+        &fault,
+        "--only",
+        "QC-1.03,QC-1.04",
+        "--expectations",
+        file.to_str().unwrap_or(""),
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("XFAIL QC-1.03"), "{out}");
     assert!(out.contains("stale expectation: QC-1.04"), "{out}");
     std::fs::write(&file, "[[deviation]]\ncase = \"QC-0.00\"\nreason = \"x\"\n").expect("write");
-    let (code, _, err) = run(&["run", "--sut", &fault, "--expectations", file.to_str().unwrap_or("")]);
+    let (code, _, err) = run(&[
+        "run",
+        "--sut",
+        &fault,
+        "--expectations",
+        file.to_str().unwrap_or(""),
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown case"), "{err}");
 }

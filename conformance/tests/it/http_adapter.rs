@@ -23,8 +23,14 @@ async fn posts_the_envelope_and_reads_the_reply() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/sut"))
-        .and(body_partial_json(serde_json::json!({"id": 1, "action": "hello", "case": "QC-1.01"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": 1, "ok": true, "sut": "mock", "protocol": 1})))
+        .and(body_partial_json(
+            serde_json::json!({"id": 1, "action": "hello", "case": "QC-1.01"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"id": 1, "ok": true, "sut": "mock", "protocol": 1}),
+            ),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -39,7 +45,12 @@ async fn posts_the_envelope_and_reads_the_reply() {
     let replies = tokio::task::spawn_blocking(move || {
         let mut s = HttpSession::new(&url).expect("session");
         let a = s.call(hello(), Duration::from_secs(5));
-        let b = s.call(Request::Report(conformance::proto::ReportQuery { patient: "P1".into() }), Duration::from_secs(5));
+        let b = s.call(
+            Request::Report(conformance::proto::ReportQuery {
+                patient: "P1".into(),
+            }),
+            Duration::from_secs(5),
+        );
         (a, b)
     })
     .await
@@ -47,21 +58,46 @@ async fn posts_the_envelope_and_reads_the_reply() {
     let hello_reply = replies.0.expect("hello reply");
     assert_eq!(hello_reply.sut.as_deref(), Some("mock"));
     let report = replies.1.expect("report reply");
-    assert_eq!(report.recorded.map(|r| r.outcome), Some(conformance::proto::Outcome::Valid));
+    assert_eq!(
+        report.recorded.map(|r| r.outcome),
+        Some(conformance::proto::Outcome::Valid)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_replies_are_the_suts_fault_and_no_endpoint_is_the_harnesss() {
     let server = MockServer::start().await;
-    Mock::given(path("/500")).respond_with(ResponseTemplate::new(500).set_body_string("boom")).mount(&server).await;
-    Mock::given(path("/notjson")).respond_with(ResponseTemplate::new(200).set_body_string("hello")).mount(&server).await;
-    Mock::given(path("/wrongid")).respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": 7, "ok": true}))).mount(&server).await;
-    Mock::given(path("/slow")).respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)).set_body_json(serde_json::json!({"id": 1, "ok": true}))).mount(&server).await;
+    Mock::given(path("/500"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/notjson"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("hello"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/wrongid"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": 7, "ok": true})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/slow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_secs(3))
+                .set_body_json(serde_json::json!({"id": 1, "ok": true})),
+        )
+        .mount(&server)
+        .await;
     let base = server.uri();
     let results = tokio::task::spawn_blocking(move || {
         ["/500", "/notjson", "/wrongid", "/slow"]
             .iter()
-            .map(|p| HttpSession::new(&format!("{base}{p}")).expect("session").call(hello(), Duration::from_millis(500)))
+            .map(|p| {
+                HttpSession::new(&format!("{base}{p}"))
+                    .expect("session")
+                    .call(hello(), Duration::from_millis(500))
+            })
             .collect::<Vec<_>>()
     })
     .await
@@ -70,11 +106,16 @@ async fn bad_replies_are_the_suts_fault_and_no_endpoint_is_the_harnesss() {
         assert!(matches!(r, Err(AdapterError::Sut(_))), "{r:?}");
     }
     let unreachable = tokio::task::spawn_blocking(|| {
-        HttpSession::new("http://127.0.0.1:9/sut").expect("session").call(hello(), Duration::from_secs(2))
+        HttpSession::new("http://127.0.0.1:9/sut")
+            .expect("session")
+            .call(hello(), Duration::from_secs(2))
     })
     .await
     .expect("blocking");
-    assert!(matches!(unreachable, Err(AdapterError::Harness(_))), "{unreachable:?}");
+    assert!(
+        matches!(unreachable, Err(AdapterError::Harness(_))),
+        "{unreachable:?}"
+    );
 }
 
 /// A case run through the HTTP adapter against a SUT that answers but does nothing fails with
@@ -85,7 +126,8 @@ async fn a_case_over_http_judges_the_sut() {
     Mock::given(method("POST"))
         .respond_with(move |req: &wiremock::Request| {
             let v: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-            ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": v["id"], "ok": true, "protocol": 1}))
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"id": v["id"], "ok": true, "protocol": 1}))
         })
         .mount(&server)
         .await;
@@ -93,10 +135,23 @@ async fn a_case_over_http_judges_the_sut() {
     let result = tokio::task::spawn_blocking(move || {
         let cfg = conformance::runner::RunConfig::new(conformance::adapter::AdapterKind::Http(url));
         let named = sim_fixtures::NamedFixtures::embedded().expect("fixtures");
-        conformance::runner::run_case(&cfg, conformance::cases::case("QC-1.01").expect("case"), &named)
+        conformance::runner::run_case(
+            &cfg,
+            conformance::cases::case("QC-1.01").expect("case"),
+            &named,
+        )
     })
     .await
     .expect("blocking");
-    assert_eq!(result.status, conformance::runner::Status::Failed, "{result:?}");
-    assert!(result.failures().any(|c| c.rule == "FILE-NAME" && c.message.contains("no OQSsiquc01req_")), "{result:?}");
+    assert_eq!(
+        result.status,
+        conformance::runner::Status::Failed,
+        "{result:?}"
+    );
+    assert!(
+        result
+            .failures()
+            .any(|c| c.rule == "FILE-NAME" && c.message.contains("no OQSsiquc01req_")),
+        "{result:?}"
+    );
 }
