@@ -6,5 +6,6 @@ mod checks;
 mod cli;
 mod http_adapter;
 mod reports;
+mod schema;
 mod selftest;
 mod support;
