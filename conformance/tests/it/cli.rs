@@ -133,3 +133,90 @@ fn expectations_turn_a_known_deviation_into_an_expected_failure_and_report_stale
     assert_eq!(code, 2);
     assert!(err.contains("unknown case"), "{err}");
 }
+
+/// Manual mode: the test plays the person at the SUT, reading the instructions and answering.
+#[test]
+fn manual_mode_waits_for_the_request_and_asks_what_the_screen_shows() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let oqs = dir.path().join("oqs");
+    let mut child = Command::new(harness())
+        .args([
+            "run",
+            "--manual",
+            "--oqs-dir",
+            oqs.to_str().unwrap_or(""),
+            "--only",
+            "QC-1.05",
+            "--timeout-ms",
+            "20000",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut transcript = String::new();
+    let mut next_containing = |needle: &str, transcript: &mut String| -> String {
+        for line in lines.by_ref() {
+            let line = line.expect("line");
+            transcript.push_str(&line);
+            transcript.push('\n');
+            if line.contains(needle) {
+                return line;
+            }
+        }
+        panic!("no line with {needle:?} in:\n{transcript}");
+    };
+    let prompt = next_containing("Check patient", &mut transcript);
+    // 保険者番号 X  記号 Y  番号 Z  枝番 B  生年月日 D
+    let field = |label: &str| -> String {
+        let after = prompt.split(label).nth(1).expect(label).trim_start();
+        after
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_owned()
+    };
+    let insurer = field("保険者番号");
+    let symbol = field("記号");
+    let symbol = if symbol == "-" {
+        String::new()
+    } else {
+        format!("<InsuredCardSymbol>{symbol}</InsuredCardSymbol>")
+    };
+    let branch = field("枝番");
+    let branch = if branch == "-" {
+        String::new()
+    } else {
+        format!("<InsuredBranchNumber>{branch:0>2}</InsuredBranchNumber>")
+    };
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XmlMsg><MessageHeader><QualificationConfirmationDate>20261125</QualificationConfirmationDate><MedicalInstitutionCode>1311234567</MedicalInstitutionCode><ArbitraryFileIdentifier>manual-1</ArbitraryFileIdentifier></MessageHeader><MessageBody><QualificationConfirmSearchInfo><InsurerNumber>{:>8}</InsurerNumber>{symbol}<InsuredIdentificationNumber>{}</InsuredIdentificationNumber>{branch}<Birthdate>{}</Birthdate><LimitApplicationCertificateRelatedConsFlg>0</LimitApplicationCertificateRelatedConsFlg></QualificationConfirmSearchInfo></MessageBody></XmlMsg>\n",
+        insurer,
+        field("  番号 "),
+        field("生年月日")
+    );
+    let tmp = oqs.join("req").join(".OQSsiquc01req_manual.xml.tmp");
+    std::fs::write(&tmp, xml).expect("write request");
+    std::fs::rename(&tmp, oqs.join("req").join("OQSsiquc01req_manual.xml")).expect("rename");
+    next_containing("What does the system show", &mut transcript);
+    let result = std::fs::read(oqs.join("res").join("OQSsiquc01res_manual.xml"))
+        .expect("the terminal answered");
+    assert!(
+        String::from_utf8_lossy(&result)
+            .contains("<QualificationValidity>4</QualificationValidity>")
+    );
+    writeln!(stdin, "{{\"outcome\":\"not-found\",\"validity\":\"4\"}}").expect("type");
+    let verdict = next_containing("QC-1.05", &mut transcript);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(
+        verdict.starts_with("PASS"),
+        "{transcript}{}",
+        rest.join("\n")
+    );
+    assert_eq!(child.wait().expect("wait").code(), Some(0));
+}
