@@ -6,11 +6,11 @@ use conformance::runner::run_case;
 
 use crate::support::{config, named};
 
-/// A small run with a pass, a failure and a pending case, against `--fault ignores-validity-3`.
-fn small_report() -> RunReport {
+/// A small run of `ids` against `--fault ignores-validity-3`.
+fn small_report(ids: &[&str]) -> RunReport {
     let cfg = config("ignores-validity-3");
     let named = named();
-    let cases: Vec<_> = ["QC-1.01", "QC-1.03", "QC-3.01", "QC-7.03"]
+    let cases: Vec<_> = ids
         .iter()
         .map(|id| run_case(&cfg, conformance::cases::case(id).expect("case"), &named))
         .collect();
@@ -45,7 +45,8 @@ fn redact_junit(text: &str) -> String {
 
 #[test]
 fn junit_and_json_reports() {
-    let mut report = small_report();
+    // A pass, a failure, a pass through an .err, and a pending case.
+    let mut report = small_report(&["QC-1.01", "QC-1.03", "QC-3.01", "QC-7.03"]);
     assert_eq!(report.summary.passed, 2);
     assert_eq!(report.summary.failed, 1);
     assert_eq!(report.summary.pending, 1);
@@ -65,28 +66,23 @@ fn junit_and_json_reports() {
 
 #[test]
 fn signed_report_verifies_and_any_changed_byte_is_rejected() {
-    let report = small_report();
+    // A failure and a pending case: every byte of it is changed in turn.
+    let report = small_report(&["QC-1.03", "QC-7.03"]);
     let key = conformance::signed::signing_key(None).expect("key");
     let text = conformance::signed::render(&report, &key);
     let public = conformance::signed::public_key_hex(&key);
     let bytes = text.as_bytes();
     let v = conformance::signed::verify(bytes, Some(&public)).expect("valid");
-    assert_eq!(v.entries, 4);
+    assert_eq!(v.entries, 2);
     assert_eq!(v.header.suite_version, conformance::cases::SUITE_VERSION);
     for i in 0..bytes.len() {
-        for replacement in [bytes[i] ^ 0x01, b'0'] {
-            if replacement == bytes[i] {
-                continue;
-            }
-            let mut changed = bytes.to_vec();
-            changed[i] = replacement;
-            assert!(
-                conformance::signed::verify(&changed, None).is_err(),
-                "byte {i} changed from {:?} to {:?} was accepted",
-                bytes[i] as char,
-                replacement as char
-            );
-        }
+        let mut changed = bytes.to_vec();
+        changed[i] ^= 0x01;
+        assert!(
+            conformance::signed::verify(&changed, None).is_err(),
+            "byte {i} changed from {:?} was accepted",
+            bytes[i] as char
+        );
     }
     // Removed or added bytes.
     assert!(conformance::signed::verify(&bytes[..bytes.len() - 1], None).is_err());
