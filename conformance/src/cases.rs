@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// The version of the case catalogue, recorded in every report.
-pub const SUITE_VERSION: &str = "2026.12-1";
+pub const SUITE_VERSION: &str = "2026.12-2";
 
 /// A group of cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
@@ -181,6 +181,14 @@ pub const CASES: &[Case] = &[
         title: "Two patients in a row are not mixed up",
         description: "Two patients (valid-shaho-honnin, elderly-70-74) are checked one after the other: each request has its own name and ArbitraryFileIdentifier, and each patient gets the result of their own request.",
         rules: rules!["HDR-DATE", "KEY-CARD", "RES-VALID", "RES-CORRELATE"],
+        pending: None,
+    },
+    Case {
+        id: "QC-1.08",
+        suite: Suite::Single,
+        title: "Twins without 枝番: validity 5",
+        description: "Keys that fit two persons (twins on one card without 枝番; probe multiple-matches): QualificationValidity 5 with one result per person; the SUT asks staff to pick, never records either as valid.",
+        rules: rules!["HDR-DATE", "KEY-INSURER", "KEY-CARD", "RES-INVALID"],
         pending: None,
     },
     Case {

@@ -25,6 +25,7 @@ pub fn run(ctx: &mut Ctx<'_>, id: &str) -> Flow {
         "QC-1.05" => single_expecting(ctx, "not-found", "4"),
         "QC-1.06" => single_valid(ctx, "valid-kouki", false),
         "QC-1.07" => two_in_a_row(ctx),
+        "QC-1.08" => single_expecting(ctx, "multiple-matches", "5"),
         "QC-2.01" | "QC-2.02" => single_valid(ctx, "valid-kokuho", true),
         "QC-3.01" => single_failing(ctx, Behaviour::Err),
         "QC-3.02" => single_failing(ctx, Behaviour::Maintenance),
