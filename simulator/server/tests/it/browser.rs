@@ -90,11 +90,16 @@ pub(crate) fn screenshot_dir() -> PathBuf {
     target.join("screenshots")
 }
 
+/// One browser at a time in this test process: Chromium is heavy for a 2-core machine, and waits
+/// are bounded.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Headless Chromium behind its own chromedriver.
 pub(crate) struct Browser {
     client: Option<Client>,
     driver: Child,
     _profile: TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Browser {
@@ -117,6 +122,7 @@ impl Browser {
                 return None;
             }
         };
+        let turn = TURN.lock().await;
         let port = free_port();
         let mut cmd = Command::new(&driver);
         cmd.arg(format!("--port={port}"))
@@ -169,6 +175,7 @@ impl Browser {
             client: None,
             driver,
             _profile: profile,
+            _turn: turn,
         };
         let client = ClientBuilder::new(connector)
             .capabilities(caps)
@@ -197,10 +204,10 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script {script:?}: {e}"))
     }
 
-    /// Waits (10 s at most) until the JavaScript expression `condition` is true in the page.
+    /// Waits (30 s at most: CI machines are busy) until the JavaScript expression `condition` is true in the page.
     pub(crate) async fn wait_until(&self, condition: &str) {
         let script = format!("return Boolean({condition});");
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             // Errors while a page is being replaced are expected: try again.
             if let Ok(Value::Bool(true)) = self.c().execute(&script, vec![]).await {
