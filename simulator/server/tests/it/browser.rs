@@ -479,7 +479,7 @@ async fn browser_patient_screen_wrong_pin_counts_down_and_locks() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_patient_screen_face_mode_first_registration_and_admin_changes() {
+async fn browser_patient_screen_face_mode_first_registration_admin_changes_and_visual_check() {
     let Some((server, b)) = start().await else {
         return;
     };
@@ -522,5 +522,18 @@ async fn browser_patient_screen_face_mode_first_registration_and_admin_changes()
     b.wait_until(&screen_is("failed")).await;
     assert_eq!(b.text("#reader-code").await, "002");
     b.screenshot("reader-11-not-a-mynumber-card").await;
+    b.click_and_load("#card-remove").await;
+    b.wait_until(&screen_is("idle")).await;
+
+    // 目視: the trainer, as staff, cannot confirm the patient.
+    insert_card(&b, &server.url, "valid-kouki").await;
+    b.click_and_load("#mode-visual").await;
+    b.wait_until(&screen_is("staff-confirm")).await;
+    assert!(b.text("#screen").await.contains("職員が本人確認"));
+    b.screenshot("reader-12-staff-confirm").await;
+    b.click_and_load("#staff-no").await;
+    b.wait_until(&screen_is("failed")).await;
+    assert_eq!(b.text("#reader-code").await, "MOCK-R106");
+    assert_eq!(server.face_files().len(), 1, "no new face file");
     b.close().await;
 }
