@@ -761,11 +761,23 @@ fn bulk(ctx: &mut Ctx<'_>) -> Flow {
             downloads.len() - i - 1
         ));
     }
+    let timeline: Vec<String> = downloads
+        .iter()
+        .zip(&segments)
+        .map(|(d, seg)| {
+            format!(
+                "{} +{} ms → SegmentOfResult {seg}",
+                d.name,
+                d.at.saturating_duration_since(downloads[0].at).as_millis()
+            )
+        })
+        .collect();
     ctx.push([Check::from_problems(
         "POLL-LIMITS",
         limits,
         "paused between downloads and stopped at the answer",
-    )]);
+    )
+    .with("req/", timeline.join("; "))]);
     // Each patient's record against the unit for their card.
     let Some(final_download) = final_at.map(|i| downloads[i]) else {
         return Ok(());
