@@ -10,6 +10,7 @@
 //!
 //! Invariant: no IO and no clock. The current time is always a parameter.
 
+pub mod claims;
 pub mod date;
 pub mod derive;
 pub mod eligibility;
