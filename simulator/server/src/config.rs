@@ -33,6 +33,18 @@ pub struct Config {
     pub reference_numbers: ReferenceNumberSettings,
     /// The face-auth card reader.
     pub reader: ReaderConfig,
+    /// Claim re-routing (`simulator claims route`, `POST /claims/route`).
+    #[serde(default)]
+    pub claims: ClaimsSettings,
+}
+
+/// `[claims]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimsSettings {
+    /// `[claims.notice]`: the notice texts (every key optional).
+    #[serde(default)]
+    pub notice: sim_core::claims::NoticeTexts,
 }
 
 /// `[reader]`.
@@ -276,6 +288,7 @@ impl Config {
                 },
             },
             reference_number_max_chars: self.reference_numbers.max_chars,
+            claim_notices: self.claims.notice.clone(),
         })
     }
 }

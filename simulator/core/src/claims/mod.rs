@@ -74,7 +74,9 @@ impl Default for NoticeTexts {
 #[non_exhaustive]
 pub enum RoutingError {
     /// Points were not preserved (an internal error: never expected).
-    #[error("claim {claim_id}: {billed} points billed but {routed} routed and {unresolved} unresolved")]
+    #[error(
+        "claim {claim_id}: {billed} points billed but {routed} routed and {unresolved} unresolved"
+    )]
     Totals {
         /// The claim.
         claim_id: String,

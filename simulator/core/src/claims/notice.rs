@@ -287,7 +287,12 @@ pub(super) fn notices(
                 points_returned: 0,
             });
         notice.points_billed += o.points_billed;
-        notice.points_transferred += o.parts.iter().filter(|p| p.changed).map(|p| p.points).sum::<u64>();
+        notice.points_transferred += o
+            .parts
+            .iter()
+            .filter(|p| p.changed)
+            .map(|p| p.points)
+            .sum::<u64>();
         notice.points_returned += o.unresolved.iter().map(|v| v.points).sum::<u64>();
         notice.entries.extend(entries);
     }

@@ -165,9 +165,7 @@ pub fn route_claim(pop: &Population, claim: &Claim) -> RoutedClaim {
                     } else {
                         match searched_q.standing_on(d) {
                             Standing::Lost(loss) => Reason::Lost(loss),
-                            Standing::NotYetAcquired => {
-                                Reason::NotYetAcquired(searched_q.acquired)
-                            }
+                            Standing::NotYetAcquired => Reason::NotYetAcquired(searched_q.acquired),
                             Standing::Active => Reason::OtherInsurer,
                         }
                     };
@@ -182,7 +180,9 @@ pub fn route_claim(pop: &Population, claim: &Claim) -> RoutedClaim {
                         .filter(|l| l.date <= d)
                         .max_by_key(|l| l.date);
                     let reason = match lost_before {
-                        Some(l) if l.reason == crate::qualification::LossReason::PublicAssistance => {
+                        Some(l)
+                            if l.reason == crate::qualification::LossReason::PublicAssistance =>
+                        {
                             Reason::PublicAssistance(l.date)
                         }
                         Some(l) => Reason::LostNothingNewer(l),

@@ -14,7 +14,12 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y%m%d").unwrap()
 }
 
-fn qual(insurer: &str, number: &str, acquired: &str, lost: Option<(&str, LossReason)>) -> Qualification {
+fn qual(
+    insurer: &str,
+    number: &str,
+    acquired: &str,
+    lost: Option<(&str, LossReason)>,
+) -> Qualification {
     Qualification {
         insurer: InsurerNumber::parse(insurer).unwrap(),
         card: CardKeys {
@@ -69,26 +74,45 @@ fn population() -> Population {
                 "job-change",
                 "19850401",
                 vec![
-                    qual(OLD, "1", "20100401", Some(("20261016", LossReason::OtherInsurance))),
+                    qual(
+                        OLD,
+                        "1",
+                        "20100401",
+                        Some(("20261016", LossReason::OtherInsurance)),
+                    ),
                     qual(NEW, "77", "20261016", None),
                 ],
             ),
             person(
                 "assistance",
                 "19700101",
-                vec![qual(KOKUHO, "5", "20000101", Some(("20261010", LossReason::PublicAssistance)))],
+                vec![qual(
+                    KOKUHO,
+                    "5",
+                    "20000101",
+                    Some(("20261010", LossReason::PublicAssistance)),
+                )],
             ),
             person(
                 "no-new",
                 "19990101",
-                vec![qual(OLD, "9", "20200401", Some(("20261021", LossReason::Other)))],
+                vec![qual(
+                    OLD,
+                    "9",
+                    "20200401",
+                    Some(("20261021", LossReason::Other)),
+                )],
             ),
             person("twin-a", "20120505", vec![qual(NEW, "3", "20120505", None)]),
-            person("twin-b", "20120505", vec![{
-                let mut q = qual(NEW, "3", "20120505", None);
-                q.card.branch = "01".into();
-                q
-            }]),
+            person(
+                "twin-b",
+                "20120505",
+                vec![{
+                    let mut q = qual(NEW, "3", "20120505", None);
+                    q.card.branch = "01".into();
+                    q
+                }],
+            ),
         ],
     )
     .unwrap()
@@ -125,15 +149,27 @@ fn a_mid_month_job_change_splits_the_claim_with_each_date_on_its_insurer() {
         OLD,
         "1",
         "19850401",
-        &[("20261020", 90), ("20261005", 120), ("20261015", 60), ("20261016", 200)],
+        &[
+            ("20261020", 90),
+            ("20261005", 120),
+            ("20261015", 60),
+            ("20261016", 200),
+        ],
     );
     let report = route(&pop, &[c], &NoticeTexts::default()).unwrap();
     let o = &report.claims[0];
-    assert_eq!((o.outcome.as_str(), o.outcome_label.as_str()), ("split", "分割"));
+    assert_eq!(
+        (o.outcome.as_str(), o.outcome_label.as_str()),
+        ("split", "分割")
+    );
     assert_eq!(o.person_id.as_deref(), Some("job-change"));
     assert_eq!(o.parts.len(), 2);
     let dates = |i: usize| -> Vec<(&str, u64)> {
-        o.parts[i].visits.iter().map(|v| (v.date.as_str(), v.points)).collect()
+        o.parts[i]
+            .visits
+            .iter()
+            .map(|v| (v.date.as_str(), v.points))
+            .collect()
     };
     assert_eq!(o.parts[0].insurer_number, OLD);
     assert!(!o.parts[0].changed);
@@ -158,16 +194,33 @@ fn a_mid_month_job_change_splits_the_claim_with_each_date_on_its_insurer() {
     assert_eq!(n.entries[1].decided_insurer.as_deref(), Some(NEW));
     assert_eq!(n.entries[1].reason_code, "lost");
     assert_eq!(n.entries[1].points_adjustment, -290);
-    assert!(n.entries[1].reason.contains("20261016"), "{}", n.entries[1].reason);
-    assert!(n.entries[1].reason.contains("協会けんぽ東京（模擬）"), "{}", n.entries[1].reason);
+    assert!(
+        n.entries[1].reason.contains("20261016"),
+        "{}",
+        n.entries[1].reason
+    );
+    assert!(
+        n.entries[1].reason.contains("協会けんぽ東京（模擬）"),
+        "{}",
+        n.entries[1].reason
+    );
     assert_eq!(n.points_transferred, 290);
-    assert_eq!(n.entries[1].patient_name.as_deref(), Some("模擬　job-change"));
+    assert_eq!(
+        n.entries[1].patient_name.as_deref(),
+        Some("模擬　job-change")
+    );
 }
 
 #[test]
 fn a_claim_billed_with_the_new_card_for_dates_before_the_change_moves_back_whole() {
     let pop = population();
-    let c = claim("R2", NEW, "77", "19850401", &[("20261001", 100), ("20261015", 50)]);
+    let c = claim(
+        "R2",
+        NEW,
+        "77",
+        "19850401",
+        &[("20261001", 100), ("20261015", 50)],
+    );
     let report = route(&pop, &[c], &NoticeTexts::default()).unwrap();
     let o = &report.claims[0];
     assert_eq!(o.outcome, "transferred");
@@ -175,7 +228,10 @@ fn a_claim_billed_with_the_new_card_for_dates_before_the_change_moves_back_whole
     assert_eq!(o.parts[0].insurer_number, OLD);
     let e = &report.notices[0].entries;
     assert_eq!(e.len(), 1);
-    assert_eq!((e[0].change.as_str(), e[0].reason_code.as_str()), ("振替", "not-yet-acquired"));
+    assert_eq!(
+        (e[0].change.as_str(), e[0].reason_code.as_str()),
+        ("振替", "not-yet-acquired")
+    );
     assert_eq!(e[0].points_adjustment, -150);
 }
 
@@ -184,7 +240,13 @@ fn unchanged_claims_give_no_notice_and_unresolvable_ones_are_listed_with_the_rea
     let pop = population();
     let claims = [
         claim("ok", NEW, "77", "19850401", &[("20261020", 10)]),
-        claim("pa", KOKUHO, "5", "19700101", &[("20261005", 30), ("20261012", 40)]),
+        claim(
+            "pa",
+            KOKUHO,
+            "5",
+            "19700101",
+            &[("20261005", 30), ("20261012", 40)],
+        ),
         claim("gone", OLD, "9", "19990101", &[("20261030", 5)]),
         claim("nobody", OLD, "424242", "19990101", &[("20261030", 7)]),
         claim("typo", "06139019", "1", "19850401", &[("20261001", 8)]),
@@ -220,7 +282,11 @@ fn unchanged_claims_give_no_notice_and_unresolvable_ones_are_listed_with_the_rea
     // One notice for the one facility; "ok" is not in it.
     assert_eq!(report.notices.len(), 1);
     let n = &report.notices[0];
-    assert!(n.entries.iter().all(|e| e.claim_id != "ok" && e.change == "返戻"));
+    assert!(
+        n.entries
+            .iter()
+            .all(|e| e.claim_id != "ok" && e.change == "返戻")
+    );
     assert_eq!(n.points_returned, s.points_unresolved);
     assert!(n.entries.iter().any(|e| e.reason.contains("医療扶助")));
 }

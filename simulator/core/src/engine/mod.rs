@@ -80,6 +80,8 @@ pub struct EngineConfig {
     pub bulk: BulkConfig,
     /// Longest 照会番号 accepted by `OQSsiimm01` / `OQSmuimm01`, in characters \[I\].
     pub reference_number_max_chars: usize,
+    /// Texts of the claim re-routing notices ([`crate::claims`]).
+    pub claim_notices: crate::claims::NoticeTexts,
 }
 
 impl Default for EngineConfig {
@@ -97,6 +99,7 @@ impl Default for EngineConfig {
             err_template: "{code} {message}\r\n{detail}\r\n".to_owned(),
             bulk: BulkConfig::default(),
             reference_number_max_chars: 20,
+            claim_notices: crate::claims::NoticeTexts::default(),
         }
     }
 }

@@ -116,8 +116,8 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Claim>, ClaimsInputError> {
             branch: empty_none(row.branch),
             birthdate: row.birthdate,
         };
-        let billed = empty_none(row.billed_insurer)
-            .unwrap_or_else(|| patient.insurer_number.clone());
+        let billed =
+            empty_none(row.billed_insurer).unwrap_or_else(|| patient.insurer_number.clone());
         let claim_id = row.claim_id.trim().to_owned();
         if let Err(e) = check_claim_fields(
             &claim_id,
@@ -141,7 +141,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Claim>, ClaimsInputError> {
                 let disagrees = [
                     ("facility", c.facility != row.facility),
                     ("service_month", c.service_month != row.service_month),
-                    ("insurer_number", c.patient.insurer_number != patient.insurer_number),
+                    (
+                        "insurer_number",
+                        c.patient.insurer_number != patient.insurer_number,
+                    ),
                     ("symbol", c.patient.symbol != patient.symbol),
                     ("number", c.patient.number != patient.number),
                     ("branch", c.patient.branch != patient.branch),

@@ -132,7 +132,9 @@ impl TryFrom<RawClaim> for Claim {
             patient: raw.patient,
             visits: raw.visits,
         };
-        claim.check().map_err(|e| format!("claim {:?}: {e}", claim.claim_id))?;
+        claim
+            .check()
+            .map_err(|e| format!("claim {:?}: {e}", claim.claim_id))?;
         Ok(claim)
     }
 }
@@ -180,14 +182,21 @@ pub(crate) fn check_claim_fields(
         return Err(format!("`claim_id` {claim_id:?}: 1 to 64 characters"));
     }
     if !(facility.len() == 10 && facility.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(format!("`facility` {facility:?}: a 医療機関コード has 10 digits"));
+        return Err(format!(
+            "`facility` {facility:?}: a 医療機関コード has 10 digits"
+        ));
     }
     if parse_month(month).is_none() {
         return Err(format!("`service_month` {month:?}: expected yyyyMM"));
     }
-    for (name, v) in [("insurer_number", &patient.insurer_number[..]), ("billed_insurer", billed)] {
+    for (name, v) in [
+        ("insurer_number", &patient.insurer_number[..]),
+        ("billed_insurer", billed),
+    ] {
         if !is_insurer_shape(v) {
-            return Err(format!("`{name}` {v:?}: an insurer number has 6 or 8 digits"));
+            return Err(format!(
+                "`{name}` {v:?}: an insurer number has 6 or 8 digits"
+            ));
         }
     }
     if patient.number.trim().is_empty() || patient.number.chars().count() > 20 {
@@ -205,7 +214,10 @@ pub(crate) fn check_claim_fields(
         }
     }
     if parse_ymd(&patient.birthdate).is_none() {
-        return Err(format!("`birthdate` {:?}: expected yyyyMMdd", patient.birthdate));
+        return Err(format!(
+            "`birthdate` {:?}: expected yyyyMMdd",
+            patient.birthdate
+        ));
     }
     Ok(())
 }
@@ -220,7 +232,9 @@ pub(crate) fn check_visit(date: &str, points: u64, month: &str) -> Result<(), St
         ));
     }
     if points > MAX_POINTS_PER_VISIT {
-        return Err(format!("{points} points on {date}: more than {MAX_POINTS_PER_VISIT}"));
+        return Err(format!(
+            "{points} points on {date}: more than {MAX_POINTS_PER_VISIT}"
+        ));
     }
     Ok(())
 }
@@ -329,7 +343,11 @@ pub fn read(bytes: &[u8], format: ClaimsFormat) -> Result<Vec<Claim>, ClaimsInpu
 /// Reads `{"claims": […]}` or `[…]`.
 pub fn read_json(bytes: &[u8]) -> Result<Vec<Claim>, ClaimsInputError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64
+            + 1;
         ClaimsInputError::one(Some(line), None, "not UTF-8 (JSON claims are UTF-8)")
     })?;
     let first = text.trim_start().as_bytes().first().copied();
@@ -373,7 +391,10 @@ pub(crate) fn check_all(
         return Err(ClaimsInputError::one(
             None,
             None,
-            format!("{} claims, more than the {MAX_CLAIMS} one input may have", claims.len()),
+            format!(
+                "{} claims, more than the {MAX_CLAIMS} one input may have",
+                claims.len()
+            ),
         ));
     }
     let mut seen = std::collections::HashMap::new();

@@ -18,7 +18,9 @@ fn json_reads_wrapped_and_bare_and_defaults_the_billed_insurer() {
     assert_eq!(claims.len(), 1);
     assert_eq!(claims[0].billed_insurer, "06139018");
     assert_eq!(claims[0].points(), 205);
-    let bare = JSON.trim_start_matches("{\"claims\": ").trim_end_matches('}');
+    let bare = JSON
+        .trim_start_matches("{\"claims\": ")
+        .trim_end_matches('}');
     assert_eq!(read_json(bare.as_bytes()).unwrap(), claims);
 }
 
@@ -45,14 +47,34 @@ fn json_errors_name_line_and_column() {
     let e = read_json(outside.as_bytes()).unwrap_err();
     let text = e.to_string();
     assert!(text.starts_with("line "), "{text}");
-    assert!(text.contains("claim \"R-1\": visits[1]: visit date 20261101 is outside the service month 202610"), "{text}");
+    assert!(
+        text.contains(
+            "claim \"R-1\": visits[1]: visit date 20261101 is outside the service month 202610"
+        ),
+        "{text}"
+    );
     let negative = JSON.replace("\"points\": 120", "\"points\": -3");
-    assert!(read_json(negative.as_bytes()).unwrap_err().to_string().contains("line 5"));
+    assert!(
+        read_json(negative.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("line 5")
+    );
     let unknown = JSON.replace("\"facility\"", "\"facilty\"");
-    assert!(read_json(unknown.as_bytes()).unwrap_err().to_string().contains("unknown field `facilty`"));
+    assert!(
+        read_json(unknown.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `facilty`")
+    );
     assert!(read_json(b"").is_err());
     assert!(read_json(b"\"x\"").is_err());
-    assert!(read_json(b"[]").unwrap_err().to_string().contains("no claims"));
+    assert!(
+        read_json(b"[]")
+            .unwrap_err()
+            .to_string()
+            .contains("no claims")
+    );
 }
 
 #[test]
@@ -66,19 +88,42 @@ fn csv_errors_list_every_bad_row_with_its_line() {
     let lines: Vec<_> = e.problems.iter().map(|p| p.line).collect();
     assert_eq!(lines, [Some(2), Some(3), Some(5), Some(6)], "{e}");
     let text = e.to_string();
-    assert!(text.contains("line 2: claim \"R-1\": points \"12o\" is not a whole number"), "{text}");
-    assert!(text.contains("line 3: claim \"R-2\": `birthdate` \"19621320\""), "{text}");
-    assert!(text.contains("line 5: claim \"R-1\": `number` differs from its first row (line 4)"), "{text}");
-    assert!(text.contains("line 6: 4 fields where the header row has 11"), "{text}");
+    assert!(
+        text.contains("line 2: claim \"R-1\": points \"12o\" is not a whole number"),
+        "{text}"
+    );
+    assert!(
+        text.contains("line 3: claim \"R-2\": `birthdate` \"19621320\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("line 5: claim \"R-1\": `number` differs from its first row (line 4)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("line 6: 4 fields where the header row has 11"),
+        "{text}"
+    );
     let no_points = CSV.replace(",points\n", ",pts\n");
-    assert!(read_csv(no_points.as_bytes()).unwrap_err().to_string().contains("no `points` column"));
+    assert!(
+        read_csv(no_points.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("no `points` column")
+    );
     assert!(read_csv(b"\xEF\xBB\xBF  \n").is_err());
 }
 
 #[test]
 fn duplicate_claim_ids_in_json_are_refused() {
-    let one = JSON.trim_start_matches("{\"claims\": [").trim_end_matches("]}").trim();
+    let one = JSON
+        .trim_start_matches("{\"claims\": [")
+        .trim_end_matches("]}")
+        .trim();
     let two = format!("[{one}, {one}]");
     let e = read_json(two.as_bytes()).unwrap_err();
-    assert!(e.to_string().contains("claim_id \"R-1\" appears twice"), "{e}");
+    assert!(
+        e.to_string().contains("claim_id \"R-1\" appears twice"),
+        "{e}"
+    );
 }

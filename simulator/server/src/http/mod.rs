@@ -5,11 +5,13 @@
 //! - the virtual cards' admin API (`/admin/cards…`), in `cards`.
 //! - the virtual clock (`/admin/clock`), in [`clock`].
 //! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
+//! - claim re-routing (`POST /claims/route`), in `claims`.
 //!
 //! `app(shared)` builds the router without binding anything, so tests drive it in-process.
 
 mod admin;
 mod cards;
+mod claims;
 pub mod clock;
 mod reader;
 mod webapi;
@@ -45,6 +47,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/reader", get(reader::status))
         .route("/admin/reader/consents/{person}", get(reader::consents))
         .route("/admin/reader/{action}", post(reader::action))
+        .route("/claims/route", post(claims::route))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(shared)
 }

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod card;
+mod claims;
 mod cli;
 mod files;
 mod http;
