@@ -17,6 +17,7 @@ pub mod eligibility;
 pub mod engine;
 pub mod insurer;
 pub mod kana;
+pub mod medical_aid;
 pub mod keys;
 pub mod person;
 pub mod population;

@@ -63,6 +63,9 @@ pub struct BulkConfig {
     pub reference_placement: ReferencePlacement,
     /// Deliver `02res` files as `.zip` holding the `.xml` (OD2 reads both) \[S\].
     pub zip_results: bool,
+    /// How long a job is kept after its result is ready (simulator clock) \[I\]; older jobs are
+    /// purged when a new upload is accepted, and their 受付番号 then read as unknown.
+    pub retention: Duration,
 }
 
 impl Default for BulkConfig {
@@ -73,6 +76,7 @@ impl Default for BulkConfig {
             per_unit_ms: 5.0,
             reference_placement: ReferencePlacement::Unit,
             zip_results: false,
+            retention: Duration::days(7),
         }
     }
 }
@@ -159,6 +163,7 @@ pub(super) fn upload(
         summary.refused(code);
         return Ok(Ok((BulkUploadResult { header, body: None }, summary)));
     }
+    purge(engine, stores, now);
     let job = stores.jobs.accept(&NewJob {
         kind,
         medical_institution_code: up.medical_institution_code,
@@ -175,6 +180,16 @@ pub(super) fn upload(
         "bulk job accepted"
     );
     Ok(Ok(accepted(header, summary, job)))
+}
+
+/// Forgets jobs past their retention (a failure is logged: the upload goes on).
+pub(super) fn purge(engine: &Engine, stores: Stores<'_>, now: NaiveDateTime) {
+    let before = now - engine.config().bulk.retention;
+    match stores.jobs.purge(before) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(purged = n, ready_before = %ymdhms(before), "bulk jobs past retention purged"),
+        Err(e) => tracing::warn!(error = %e, "purging bulk jobs failed"),
+    }
 }
 
 /// The 01 result of an accepted upload, of any bulk kind: the job's reception number and time.
@@ -278,7 +293,7 @@ pub(super) fn download(
             Ok(up) => units(engine, pop, stores.references, &up, &job),
             Err(_) => Vec::new(),
         },
-        Stored::Criteria(u) => super::criteria::units(pop, u),
+        Stored::Criteria(u) => super::criteria::units(engine, pop, stores, job.kind, u, &job)?,
     };
     let normal = units
         .iter()
