@@ -295,8 +295,13 @@ impl Config {
             medical_aid: sim_core::medical_aid::MedicalAidConfig {
                 designated_facilities: {
                     let f = &self.bulk.medical_aid_facilities;
-                    if let Some(bad) = f.iter().find(|c| !sim_core::engine::is_medical_institution_code(c)) {
-                        bail!("bulk.medical_aid_facilities holds 10-digit 医療機関コード, not {bad:?}");
+                    if let Some(bad) = f
+                        .iter()
+                        .find(|c| !sim_core::engine::is_medical_institution_code(c))
+                    {
+                        bail!(
+                            "bulk.medical_aid_facilities holds 10-digit 医療機関コード, not {bad:?}"
+                        );
                     }
                     f.clone()
                 },

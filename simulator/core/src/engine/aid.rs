@@ -50,7 +50,7 @@ pub(super) fn decide(
     }
 }
 
-fn ticket_info(t: &Ticket, facility: &str) -> MedicalTicketInfo {
+fn ticket_info(t: &Ticket, facility: &str, kouki: bool) -> MedicalTicketInfo {
     let s = |v: &str| Some(v.to_owned());
     let (kind, treatment) = match t.kind {
         TicketKind::Medical => ("01", "02"),
@@ -82,7 +82,7 @@ fn ticket_info(t: &Ticket, facility: &str) -> MedicalTicketInfo {
         single_or_combined_use: s("01"),
         status_of_social_insurance: s("02"),
         status_of_infection: s("02"),
-        status_of_elderly_medical_care: s("02"),
+        status_of_elderly_medical_care: s(if kouki { "01" } else { "02" }),
         status_of_prefectural_expenses: s("02"),
         ..MedicalTicketInfo::default()
     }
@@ -117,7 +117,13 @@ pub(super) fn result_item(
     };
     if !tickets.is_empty() {
         item.public_expense_result_list = Some(PublicExpenseResultList {
-            tickets: tickets.iter().map(|t| ticket_info(t, facility)).collect(),
+            tickets: tickets
+                .iter()
+                .map(|t| {
+                    let kouki = crate::date::age_on(person.birthdate, t.valid_from) >= 75;
+                    ticket_info(t, facility, kouki)
+                })
+                .collect(),
         });
     }
     item

@@ -187,7 +187,9 @@ pub(super) fn purge(engine: &Engine, stores: Stores<'_>, now: NaiveDateTime) {
     let before = now - engine.config().bulk.retention;
     match stores.jobs.purge(before) {
         Ok(0) => {}
-        Ok(n) => tracing::info!(purged = n, ready_before = %ymdhms(before), "bulk jobs past retention purged"),
+        Ok(n) => {
+            tracing::info!(purged = n, ready_before = %ymdhms(before), "bulk jobs past retention purged")
+        }
         Err(e) => tracing::warn!(error = %e, "purging bulk jobs failed"),
     }
 }
