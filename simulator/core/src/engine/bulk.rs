@@ -367,6 +367,10 @@ pub(super) fn units(
                     r.reference_number = None;
                 }
             }
+            for r in &mut results {
+                r.limit_application_certificate_changed =
+                    limit_changed(pop, r, job.ready_at.date()).map(str::to_owned);
+            }
             BulkConfirmUnit {
                 qualification_confirm_search_info: Some(search.clone()),
                 processing_result_status: body.processing_result_status,
@@ -378,4 +382,50 @@ pub(super) fn units(
             }
         })
         .collect()
+}
+
+/// `LimitApplicationCertificateChanged` (OQSCD014) of a bulk result \[I\]: `1` when the person's
+/// 限度額 standing on `on` (which qualification, whether a 限度額適用認定証 covers the day, its
+/// 区分 and 適用区分) differs from the standing one month earlier, or cannot be compared (no
+/// qualification then); `0` when unchanged. `None` for a result that is not valid on `on`.
+pub(super) fn limit_changed(
+    pop: &Population,
+    r: &sim_messages::siquc01::ResultOfQualificationConfirmation,
+    on: chrono::NaiveDate,
+) -> Option<&'static str> {
+    use crate::eligibility::{CardQuery, matching};
+    let query = CardQuery {
+        insurer: crate::insurer::InsurerNumber::parse(r.insurer_number.as_deref()?).ok()?,
+        symbol: r
+            .insured_card_symbol
+            .as_deref()
+            .map(crate::keys::normalize_key)
+            .filter(|s| !s.is_empty()),
+        number: crate::keys::normalize_key(r.insured_identification_number.as_deref()?),
+        branch: r.insured_branch_number.clone(),
+        birthdate: crate::date::parse_ymd(r.birthdate.as_deref()?)?,
+    };
+    let found = matching(pop, &query)
+        .into_iter()
+        .find(|&q| pop.qualification(q).is_active_on(on))?;
+    let person = pop.person(found);
+    let state = |d: chrono::NaiveDate| {
+        let (i, q) = person
+            .qualifications
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.is_active_on(d))
+            .max_by_key(|(_, q)| q.acquired)?;
+        let kind = pop.insurer(&q.insurer).map(|i| i.kind)?;
+        let cert = q.limit_certificate.filter(|c| c.covers(d));
+        Some((
+            i,
+            cert.map(|_| crate::derive::limit_category(person, kind, d)),
+        ))
+    };
+    let before = on.checked_sub_months(chrono::Months::new(1))?;
+    match (state(before), state(on)) {
+        (Some(a), Some(b)) if a == b => Some("0"),
+        _ => Some("1"),
+    }
 }

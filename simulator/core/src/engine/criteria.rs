@@ -226,7 +226,17 @@ pub(super) fn units(
                         processing_result_code: body.processing_result_code,
                         processing_result_message: body.processing_result_message,
                         qualification_validity: body.qualification_validity,
-                        results: body.result_list.map(|l| l.results).unwrap_or_default(),
+                        results: body
+                            .result_list
+                            .map(|l| l.results)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|mut r| {
+                                r.limit_application_certificate_changed =
+                                    super::bulk::limit_changed(pop, &r, on).map(str::to_owned);
+                                r
+                            })
+                            .collect(),
                         reference_number: None,
                     };
                     Some(with_reference(unit, &person.id))

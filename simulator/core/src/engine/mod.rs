@@ -470,4 +470,6 @@ fn summarize(result: &QualificationConfirmResult) -> OutcomeSummary {
 #[cfg(test)]
 mod bulk_tests;
 #[cfg(test)]
+mod criteria_tests;
+#[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@
 //! - the virtual clock (`/admin/clock`), in [`clock`].
 //! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
 //! - claim re-routing (`POST /claims/route`), in `claims`.
+//! - consents for 訪問診療等 / オンライン診療等 (`/admin/consents`), in `consents`.
 //!
 //! `app(shared)` builds the router without binding anything, so tests drive it in-process.
 
@@ -13,6 +14,7 @@ mod admin;
 mod cards;
 mod claims;
 pub mod clock;
+mod consents;
 mod reader;
 mod webapi;
 mod xml;
@@ -48,6 +50,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/reader/consents/{person}", get(reader::consents))
         .route("/admin/reader/{action}", post(reader::action))
         .route("/claims/route", post(claims::route))
+        .route("/admin/consents", get(consents::list).post(consents::post))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(shared)
 }
