@@ -2,6 +2,7 @@
 //! One test binary for the crate; each area is a module.
 
 mod bulk;
+mod bulk_criteria;
 mod card;
 mod claims;
 mod cli;
