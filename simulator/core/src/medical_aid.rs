@@ -230,7 +230,7 @@ impl Recipient {
             self_pay_yen: 0,
         };
         let mut out = vec![ticket(TicketKind::Medical, 0)];
-        if mh % 3 == 0 {
+        if mh.is_multiple_of(3) {
             out.push(ticket(TicketKind::Dispensing, 0x9e37_79b9));
         }
         out

@@ -75,6 +75,9 @@ pub(super) fn text(texts: &NoticeTexts, reason: Reason, to: Option<&str>) -> Str
         .replace("{detail}", detail.as_deref().unwrap_or(""))
 }
 
+/// The visits (date, points) of one part: its qualification and why it is there.
+type Group = (QualRef, Reason, Vec<(chrono::NaiveDate, u64)>);
+
 /// The outcome of one routed claim.
 pub(super) fn outcome(
     pop: &Population,
@@ -83,7 +86,7 @@ pub(super) fn outcome(
     texts: &NoticeTexts,
 ) -> Built {
     // Parts by qualification, ordered by their first date; visits by date within a part.
-    let mut groups: Vec<(QualRef, Reason, Vec<(chrono::NaiveDate, u64)>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut unresolved = Vec::new();
     let mut unresolved_reasons = Vec::new();
     let mut visits: Vec<_> = routed.visits.clone();

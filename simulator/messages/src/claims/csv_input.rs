@@ -99,15 +99,12 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Claim>, ClaimsInputError> {
             column: None,
             message,
         };
-        let points = match row.points.trim().parse::<u64>() {
-            Ok(p) => p,
-            Err(_) => {
-                problems.push(problem(format!(
-                    "claim {:?}: points {:?} is not a whole number",
-                    row.claim_id, row.points
-                )));
-                continue;
-            }
+        let Ok(points) = row.points.trim().parse::<u64>() else {
+            problems.push(problem(format!(
+                "claim {:?}: points {:?} is not a whole number",
+                row.claim_id, row.points
+            )));
+            continue;
         };
         let patient = PatientKeys {
             insurer_number: row.insurer_number,

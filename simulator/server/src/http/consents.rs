@@ -51,7 +51,8 @@ fn to_json(c: &TreatmentConsent) -> serde_json::Value {
     })
 }
 
-fn facility_of(shared: &Shared, given: Option<&str>) -> Result<String, Response> {
+/// The facility asked for (default the reader's), or the message of a 400.
+fn facility_of(shared: &Shared, given: Option<&str>) -> Result<String, String> {
     let f = given.map_or_else(
         || shared.reader.settings().medical_institution_code.clone(),
         str::to_owned,
@@ -59,9 +60,9 @@ fn facility_of(shared: &Shared, given: Option<&str>) -> Result<String, Response>
     if sim_core::engine::is_medical_institution_code(&f) {
         Ok(f)
     } else {
-        Err(bad(format!(
+        Err(format!(
             "\"facility\" is a 10-digit 医療機関コード, not {f:?}"
-        )))
+        ))
     }
 }
 
@@ -85,7 +86,7 @@ pub(super) async fn post(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
     }
     let facility = match facility_of(&shared, body.facility.as_deref()) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(m) => return bad(m),
     };
     let consented_at = match body.at.as_deref() {
         None => shared.clock.now(),
@@ -123,7 +124,7 @@ pub(super) async fn list(
 ) -> Response {
     let facility = match facility_of(&shared, q.get("facility").map(String::as_str)) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(m) => return bad(m),
     };
     let forms = match q.get("treatment").map(String::as_str) {
         None => vec![TreatmentForm::HomeVisit, TreatmentForm::Online],
