@@ -10,7 +10,7 @@
 //!   qualification (lost with nothing newer, before the first, 生活保護) or a patient not found
 //!   are returned (返戻) with the reason, never dropped. Points are preserved: billed = routed +
 //!   unresolved, for every claim and in all ([`RoutingError::Totals`] if not — a bug).
-//! - A notice per facility lists every change and why ([`notice`]), in the shape of the
+//! - A notice per facility lists every change and why (`notice.rs`), in the shape of the
 //!   増減点連絡書 / 返戻・振替 notices \[I\]; its texts are [`NoticeTexts`] (configurable).
 //!
 //! Sans-IO and clock-free: claims in (wire types of `sim_messages::claims`), report out.
