@@ -1,6 +1,6 @@
 //! `POST /claims/route`: claims in (JSON; CSV with `Content-Type: text/csv`), the routing report
 //! out (JSON, 200). Malformed claims: 400 with `{"error": "...", "problems": [{"line", "column",
-//! "message"}]}`; nothing is routed.
+//! "message"}]}`; nothing is routed. Bodies up to 256 MiB.
 
 use std::sync::Arc;
 
@@ -14,6 +14,9 @@ use sim_messages::claims::ClaimsFormat;
 
 use crate::claims::{ClaimsError, route_bytes};
 use crate::shared::Shared;
+
+/// Largest claims body accepted (413 above).
+pub(super) const MAX_BODY: usize = 256 * 1024 * 1024;
 
 pub(super) async fn route(
     State(shared): State<Arc<Shared>>,

@@ -49,7 +49,11 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/reader", get(reader::status))
         .route("/admin/reader/consents/{person}", get(reader::consents))
         .route("/admin/reader/{action}", post(reader::action))
-        .route("/claims/route", post(claims::route))
+        // A month of a hospital's claims is larger than axum's default 2 MB body limit.
+        .route(
+            "/claims/route",
+            post(claims::route).layer(axum::extract::DefaultBodyLimit::max(claims::MAX_BODY)),
+        )
         .route("/admin/consents", get(consents::list).post(consents::post))
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(shared)
