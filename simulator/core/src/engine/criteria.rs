@@ -29,6 +29,7 @@ type Answer = Result<Result<(BulkUploadResult, OutcomeSummary), Rejection>, Stor
 /// Answers a criteria upload (`01req`): stores the job, then returns the `01res`.
 pub(super) fn upload(
     engine: &Engine,
+    pop: &Population,
     stores: Stores<'_>,
     kind: MessageKind,
     request_name: &str,
@@ -72,16 +73,28 @@ pub(super) fn upload(
         return Ok(Ok((BulkUploadResult { header, body: None }, summary)));
     }
     super::bulk::purge(engine, stores, now);
+    // The processing time scales with the persons the criteria select now (the result itself is
+    // selected again for the job's ready time).
+    let provisional = BulkJob {
+        reception_number: String::new(),
+        kind,
+        medical_institution_code: mic.to_owned(),
+        request: Vec::new(),
+        units: 0,
+        accepted_at: now,
+        ready_at: now,
+    };
+    let count = units(engine, pop, stores, kind, &request, &provisional)?.len();
     let job = stores.jobs.accept(&NewJob {
         kind,
         medical_institution_code: mic,
         request_name,
         request: bytes,
-        units: 0,
+        units: u32::try_from(count).unwrap_or(u32::MAX),
         accepted_at: now,
-        ready_at: cfg.bulk.ready_at(now, 0),
+        ready_at: cfg.bulk.ready_at(now, count),
     })?;
-    tracing::info!(reception = %job.reception_number, kind = kind.prefix(), "criteria bulk job accepted");
+    tracing::info!(reception = %job.reception_number, kind = kind.prefix(), units = job.units, "criteria bulk job accepted");
     Ok(Ok(super::bulk::accepted(header, summary, job)))
 }
 

@@ -290,7 +290,7 @@ impl Engine {
             MessageKind::HomeVisitUpload
             | MessageKind::OnlineUpload
             | MessageKind::MedicalAidUpload => {
-                match criteria::upload(self, stores, parsed.kind, name, bytes, now)? {
+                match criteria::upload(self, pop, stores, parsed.kind, name, bytes, now)? {
                     Ok((doc, summary)) => answered(self.write_any(&doc), summary),
                     Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
                 }
