@@ -7,6 +7,7 @@
 //! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
 //! - claim re-routing (`POST /claims/route`), in `claims`.
 //! - consents for 訪問診療等 / オンライン診療等 (`/admin/consents`), in `consents`.
+//! - the web console (`/console/…`, `/` redirects there), in [`crate::console`].
 //!
 //! `app(shared)` builds the router without binding anything, so tests drive it in-process.
 
@@ -56,5 +57,6 @@ pub fn app(shared: Arc<Shared>) -> Router {
         )
         .route("/admin/consents", get(consents::list).post(consents::post))
         .route("/healthz", get(|| async { "ok\n" }))
+        .merge(crate::console::router())
         .with_state(shared)
 }
