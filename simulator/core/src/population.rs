@@ -183,7 +183,11 @@ impl Population {
         let (quals, strings) = (&self.quals, &self.strings);
         self.by_key.reserve(qualifications, |&q| {
             let r = &quals[q as usize];
-            key_hash(hasher, u32::from(r.insurer), &stored_canon(strings, r.number))
+            key_hash(
+                hasher,
+                u32::from(r.insurer),
+                &stored_canon(strings, r.number),
+            )
         });
     }
 
@@ -246,7 +250,8 @@ impl Population {
             let (quals, strings) = (&self.quals, &self.strings);
             let head = self.by_key.find(hash, |&h| {
                 let r = &quals[h as usize];
-                u32::from(r.insurer) == insurer && (r.number == number || stored_canon(strings, r.number) == c)
+                u32::from(r.insurer) == insurer
+                    && (r.number == number || stored_canon(strings, r.number) == c)
             });
             match head.copied() {
                 Some(mut h) => {
@@ -258,7 +263,11 @@ impl Population {
                 None => {
                     self.by_key.insert_unique(hash, q as u32, |&h| {
                         let r = &quals[h as usize];
-                        key_hash(hasher, u32::from(r.insurer), &stored_canon(strings, r.number))
+                        key_hash(
+                            hasher,
+                            u32::from(r.insurer),
+                            &stored_canon(strings, r.number),
+                        )
                     });
                 }
             }
@@ -429,17 +438,29 @@ impl Population {
     pub fn heap_report(&self) -> Vec<(&'static str, usize)> {
         vec![
             ("text", self.strings.heap_bytes()),
-            ("ids", self.id_bytes.capacity() + self.id_ends.capacity() * 4),
-            ("person rows", self.persons.capacity() * size_of::<PersonRec>()),
+            (
+                "ids",
+                self.id_bytes.capacity() + self.id_ends.capacity() * 4,
+            ),
+            (
+                "person rows",
+                self.persons.capacity() * size_of::<PersonRec>(),
+            ),
             ("other names", self.others.capacity() * size_of::<Other>()),
-            ("qualification rows", self.quals.capacity() * size_of::<QualRec>()),
+            (
+                "qualification rows",
+                self.quals.capacity() * size_of::<QualRec>(),
+            ),
             (
                 "certificates",
                 self.extras.capacity() * size_of::<Extra>()
                     + self
                         .extras
                         .iter()
-                        .map(|e| e.diseases.capacity() * size_of::<crate::qualification::SpecificDiseaseCertificate>())
+                        .map(|e| {
+                            e.diseases.capacity()
+                                * size_of::<crate::qualification::SpecificDiseaseCertificate>()
+                        })
                         .sum::<usize>(),
             ),
             ("id index", self.by_id.capacity() * 5),

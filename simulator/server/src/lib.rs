@@ -2,6 +2,7 @@
 //!
 //! - [`card`]: virtual My Number Cards in vsmartcard's vpcd readers (driver, PIN store).
 //! - [`dropbox`]: the shared folder (`req/`, `res/`, `face/`), crash-safe answering.
+//! - [`console`]: the web console (server-rendered pages on the HTTP listener: the patient screen).
 //! - [`http`]: the Web API, XML over HTTP and the admin API (`app(shared) -> Router`).
 //! - [`journal`]: the SQLite journal of every exchange.
 //! - [`reader`]: the face-auth card reader emulator (card check, consent, `face/` results).
@@ -9,15 +10,18 @@
 //! - [`config`], [`clock`], [`shared`]: settings, time, and the state they share.
 //! - [`serve`]: wires them together until a shutdown signal.
 //! - [`scenario_run`]: `simulator scenario run`, scripted scenarios played headless.
+//! - [`claims`]: `simulator claims route`, claim re-routing by the visit dates' eligibility.
 //! - [`clock_cli`]: `simulator clock`, the virtual clock of a running simulator.
 //!
 //! Invariant: this is the only crate that binds sockets, touches folders or reads the clock.
 
 pub mod card;
+pub mod claims;
 pub mod client;
 pub mod clock;
 pub mod clock_cli;
 pub mod config;
+pub mod console;
 pub mod dropbox;
 pub mod http;
 pub mod jobs;

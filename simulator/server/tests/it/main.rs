@@ -1,9 +1,13 @@
 //! Integration tests of the `simulator` server: the shared folder, HTTP, the journal, restarts.
 //! One test binary for the crate; each area is a module.
 
+mod browser;
 mod bulk;
+mod bulk_criteria;
 mod card;
+mod claims;
 mod cli;
+mod console;
 mod files;
 mod http;
 mod population;
