@@ -302,6 +302,26 @@ impl Cards {
         Ok(card)
     }
 
+    /// [`Cards::reader_card`] with the face photo in the 券面AP damaged or removed (`face`), for the
+    /// reader's "unreadable face image" path; keys, certificates and PIN counters are the person's.
+    pub fn reader_card_with_face(
+        &self,
+        person: &Person,
+        face: sim_card::FaceImage,
+    ) -> Result<VirtualCard, CardError> {
+        if face == sim_card::FaceImage::Intact {
+            return self.reader_card(person);
+        }
+        let mut card_profile = self.card_profile(person);
+        card_profile.set_face_image(face);
+        let content = self.content(person)?.with_kenkaku_entries(&card_profile);
+        let mut card = VirtualCard::new(&content);
+        if let Some(counters) = self.store.load(&self.auth_serial_hex(&person.id))? {
+            card.import_pins(&counters);
+        }
+        Ok(card)
+    }
+
     /// Persists the PIN counters of a card used by the in-process reader.
     pub fn save_reader_pins(
         &self,
