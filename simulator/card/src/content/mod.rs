@@ -253,8 +253,17 @@ impl CardContent {
     pub fn with_kenkaku_entries(&self, profile: &CardProfile) -> CardContent {
         let mut out = self.clone();
         let entries = files::entries_file(profile);
-        for app in out.fs.apps.iter_mut().filter(|a| a.id == crate::fs::AppId::Kenkaku) {
-            for ef in app.efs.iter_mut().filter(|e| e.fid == crate::fs::fid::KENKAKU_ENTRIES) {
+        for app in out
+            .fs
+            .apps
+            .iter_mut()
+            .filter(|a| a.id == crate::fs::AppId::Kenkaku)
+        {
+            for ef in app
+                .efs
+                .iter_mut()
+                .filter(|e| e.fid == crate::fs::fid::KENKAKU_ENTRIES)
+            {
                 if let crate::fs::EfKind::Binary { data, .. } = &mut ef.kind {
                     data.clone_from(&entries);
                 }

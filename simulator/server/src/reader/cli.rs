@@ -115,10 +115,8 @@ pub async fn run(args: ReaderArgs) -> anyhow::Result<()> {
                 let s = post("/admin/reader/insert", insert).await?;
                 stop_if_failed(&s)?;
                 let s = post("/admin/reader/mode", json!({ "mode": mode })).await?;
-                let face_stopped = matches!(
-                    s["message_code"].as_str(),
-                    Some("MOCK-R111" | "MOCK-R104")
-                );
+                let face_stopped =
+                    matches!(s["message_code"].as_str(), Some("MOCK-R111" | "MOCK-R104"));
                 let (s, mode) = match fallback {
                     Some(f) if face_stopped => {
                         eprintln!("reader: {}", s["message"].as_str().unwrap_or("-"));

@@ -374,10 +374,7 @@ fn read_tlv_file(link: &mut dyn CardLink) -> Result<Option<Vec<u8>>, ReaderMessa
         .transmit(&[0x00, 0xB0, 0x00, 0x00, 0x05])
         .map_err(failed_link)?;
     let (head, sw) = split(&r);
-    let Some((_, header, len)) = (sw == 0x9000)
-        .then(|| tlv_header(head))
-        .flatten()
-    else {
+    let Some((_, header, len)) = (sw == 0x9000).then(|| tlv_header(head)).flatten() else {
         return Ok(None);
     };
     let total = header + len;
@@ -427,7 +424,9 @@ fn tlv_header(b: &[u8]) -> Option<(u16, usize, usize)> {
 /// The value of `DF27` (the face photo) inside the `FF20` container `entries`.
 fn find_face(entries: &[u8]) -> Option<Vec<u8>> {
     let (tag, header, len) = tlv_header(entries)?;
-    let mut value = entries.get(header..header + len).filter(|_| tag == 0xFF20)?;
+    let mut value = entries
+        .get(header..header + len)
+        .filter(|_| tag == 0xFF20)?;
     while !value.is_empty() {
         let (tag, header, len) = tlv_header(value)?;
         let field = value.get(header..header + len)?;

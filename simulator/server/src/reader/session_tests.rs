@@ -87,7 +87,12 @@ fn png() -> Vec<u8> {
     for b in [
         &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
         &chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]),
-        &chunk(b"IDAT", &[0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0, 0x80, 0, 0x81, 0, 0x81]),
+        &chunk(
+            b"IDAT",
+            &[
+                0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0, 0x80, 0, 0x81, 0, 0x81,
+            ],
+        ),
         &chunk(b"IEND", &[]),
     ] {
         profile_face.extend_from_slice(b);
@@ -104,7 +109,11 @@ fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     for &b in &body {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     out.extend_from_slice(&(!crc).to_be_bytes());
