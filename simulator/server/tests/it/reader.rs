@@ -465,6 +465,18 @@ async fn cli_reader_run_drives_a_running_simulator() {
         !stderr.contains("9999"),
         "the PIN must not be echoed: {stderr}"
     );
+
+    let face = ["--mode", "face", "--face-image", "corrupt"];
+    let stopped = run(&face);
+    assert_eq!(stopped.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&stopped.stderr).into_owned();
+    assert!(stderr.contains("MOCK-R111"), "{stderr}");
+    let fell_back = run(&[&face[..], &["--fallback", "pin"]].concat());
+    let stdout = String::from_utf8_lossy(&fell_back.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&fell_back.stderr).into_owned();
+    assert!(fell_back.status.success(), "{stderr}");
+    assert!(stderr.contains("MOCK-R111"), "the reader's message is shown: {stderr}");
+    assert!(stdout.starts_with("face/OQSsiquc01res_face_"), "{stdout}");
     child.kill().unwrap();
     child.wait().unwrap();
 }
