@@ -475,7 +475,10 @@ async fn cli_reader_run_drives_a_running_simulator() {
     let stdout = String::from_utf8_lossy(&fell_back.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&fell_back.stderr).into_owned();
     assert!(fell_back.status.success(), "{stderr}");
-    assert!(stderr.contains("MOCK-R111"), "the reader's message is shown: {stderr}");
+    assert!(
+        stderr.contains("MOCK-R111"),
+        "the reader's message is shown: {stderr}"
+    );
     assert!(stdout.starts_with("face/OQSsiquc01res_face_"), "{stdout}");
     child.kill().unwrap();
     child.wait().unwrap();
