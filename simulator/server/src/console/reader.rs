@@ -13,7 +13,9 @@
 //! The consent answers given so far travel in the page's query (`?answers=10`, one digit per
 //! question in [`CONSENT_NAMES`] order); the last answer posts them all to the reader at once.
 //! `POST /console/reader/{insert,remove,mode,pin,face,confirm,register,consent}` take form fields
-//! (`person`, `kind`, `mode`, `pin`, `matched`, `confirmed`, `register`, `answers`) and redirect
+//! (`person`, `kind` = `mynumber`, `mynumber-face-corrupt`, `mynumber-face-absent` (a damaged / missing
+//! face photo: face mode gives `MOCK-R111`), `pcsc`, `foreign`, `unreadable`; `mode`, `pin`, `matched`,
+//! `confirmed`, `register`, `answers`) and redirect
 //! back to the page, with `error=` (a step that does not fit), `notice=` (the card was removed
 //! mid-flow) or `file=` (the face file written). `GET /console/reader/face/{name}` shows a face
 //! file from `face/`.

@@ -147,7 +147,9 @@ fn a_corrupt_or_missing_photo_stops_face_mode_and_offers_pin_or_visual() {
     let mut bad = png();
     let last = bad.len() - 20;
     bad[last] ^= 0xFF;
-    let cases: [(Option<Vec<u8>>, Option<&[u8]>); 5] = [
+    // (photo in DF27, 照合番号B the reader has)
+    type Case<'a> = (Option<Vec<u8>>, Option<&'a [u8]>);
+    let cases: [Case<'_>; 5] = [
         (Some(bad), Some(PIN_B)),
         (None, Some(PIN_B)),
         (Some(Vec::new()), Some(PIN_B)),

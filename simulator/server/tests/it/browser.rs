@@ -546,7 +546,11 @@ async fn browser_patient_screen_face_mode_first_registration_admin_changes_and_v
     b.click_and_load("#mode-face").await;
     b.wait_until(&screen_is("failed")).await;
     assert_eq!(b.text("#reader-code").await, "MOCK-R111");
-    assert!(b.text("#reader-message").await.contains("顔写真を読み取れない"));
+    assert!(
+        b.text("#reader-message")
+            .await
+            .contains("顔写真を読み取れない")
+    );
     b.screenshot("reader-13-face-image-unreadable").await;
     b.click_and_load("#mode-pin").await;
     b.wait_until(&screen_is("enter-pin")).await;
