@@ -807,7 +807,3 @@ impl ReaderSession {
         &self.screen
     }
 }
-
-#[cfg(test)]
-#[path = "session_tests.rs"]
-mod tests;

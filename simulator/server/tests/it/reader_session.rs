@@ -1,6 +1,9 @@
-//! Session unit tests against a scripted card: the face photo path (MOCK-R111 and the fallback).
+//! The reader's sans-IO session against a scripted card: the face photo path (券面AP read with PIN B;
+//! MOCK-R111 for a damaged / missing photo and the fallback to PIN or 目視; removal mid-read).
 
-use super::*;
+use sim_server::reader::session::{
+    CardLink, FACE_MAX_ATTEMPTS, LinkError, Mode, ReaderMessage, ReaderSession, Screen,
+};
 
 const PIN_B: &[u8] = b"80010120304321";
 
