@@ -83,6 +83,7 @@ impl JobStore {
         Stores {
             references: self,
             jobs: self,
+            ..Stores::none()
         }
     }
 

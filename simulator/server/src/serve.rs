@@ -113,6 +113,7 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         cards,
         jobs,
         reader,
+        medical: sim_fixtures::medical::SyntheticMedical::new(opts.config.population.seed),
     }
     .into_ref())
 }

@@ -244,6 +244,11 @@ fn decide(
         } else {
             Vec::new()
         };
+        // Nothing dispensed after today (the generator knows months, not the clock).
+        for m in &mut months {
+            m.days.retain(|d| d.dispensed <= now.date());
+        }
+        months.retain(|m| !m.days.is_empty());
         if !category.with_diagnosis() {
             for m in &mut months {
                 for d in &mut m.days {

@@ -34,7 +34,7 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
     let now = shared.clock.now();
     let outcome = match shared.engine.handle_file_with(
         &shared.population,
-        shared.jobs.stores(),
+        shared.stores(),
         name,
         body,
         now,
