@@ -85,7 +85,11 @@ fn patient_lines(title: &str, p: &Patient) -> Vec<Line> {
             size: 16.0,
             ..heading(title)
         },
-        line(0.0, 9.0, "（模擬：オンライン資格確認シミュレータが合成した架空のデータです）"),
+        line(
+            0.0,
+            9.0,
+            "（模擬：オンライン資格確認シミュレータが合成した架空のデータです）",
+        ),
         line(0.0, 11.0, format!("氏名　{}　（{}）", p.name, p.name_kana)),
         line(
             0.0,
@@ -280,7 +284,11 @@ fn render(lines: &[Line]) -> Result<Vec<u8>, PdfError> {
             // Long lines are cut to the page width (about one em per character).
             let max_chars = ((WIDTH - 2.0 * MARGIN - l.indent) / (l.size * 0.92)) as usize;
             let text: String = if l.text.chars().count() > max_chars {
-                l.text.chars().take(max_chars.saturating_sub(1)).chain(['…']).collect()
+                l.text
+                    .chars()
+                    .take(max_chars.saturating_sub(1))
+                    .chain(['…'])
+                    .collect()
             } else {
                 l.text.clone()
             };

@@ -6,6 +6,7 @@ mod card;
 mod cli;
 mod files;
 mod http;
+mod medinfo;
 mod population;
 mod reader;
 mod reader_pcsc;
