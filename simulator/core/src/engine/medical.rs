@@ -270,6 +270,30 @@ fn decide(
     Ok(Ok((report, category)))
 }
 
+/// When the patient consented to 限度額 at `facility`'s reader, if that consent is the latest
+/// answer there and still valid at `now`: qualification results of the same facility then carry
+/// the 限度額 data (item 4 of the issue: consistent with the consent records).
+pub(super) fn stored_limit_consent(
+    consents: &dyn crate::medical::ConsentRecords,
+    facility: &str,
+    person_id: &str,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    let grants = match consents.latest_per_facility(person_id) {
+        Ok(g) => g,
+        Err(StoreError::Unavailable) => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "consent records unavailable; 限度額 from the request flag only");
+            return None;
+        }
+    };
+    grants
+        .into_iter()
+        .find(|g| g.medical_institution_code == facility)
+        .filter(|g| g.limit && now <= g.available_until)
+        .map(|g| g.at)
+}
+
 /// 点数表番号 4 (調剤): the 3rd digit of the 医療機関コード.
 pub fn is_pharmacy(medical_institution_code: &str) -> bool {
     medical_institution_code.as_bytes().get(2) == Some(&b'4')

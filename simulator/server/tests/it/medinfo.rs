@@ -456,3 +456,83 @@ async fn pdf_results_carry_the_patient_the_drugs_and_the_checkup_values() {
     }
     server.stop().await;
 }
+
+const LIMIT: Keys = Keys {
+    insurer: "01130012",
+    symbol: Some("30120077"),
+    number: "301",
+    branch: Some("00"),
+    birthdate: "19791030",
+};
+
+fn limit_flags(
+    shared: &Shared,
+    mic: &str,
+    at: chrono::NaiveDateTime,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let mut req = request_single(&LIMIT);
+    req.header.medical_institution_code = Some(mic.to_owned());
+    let bytes = sim_messages::xml::write_document(
+        &req,
+        TextEncoding::Utf8,
+        sim_messages::XmlStyle::default(),
+    )
+    .unwrap();
+    let (_, out) = answer(shared, "OQSsiquc01req_limit.xml", &bytes, at);
+    let t = text(&out, TextEncoding::ShiftJis);
+    // After the echo of the request's keys (which has the request's flag).
+    let echo_end = "</QualificationConfirmSearchInfo>";
+    let t = &t[t.find(echo_end).map_or(0, |i| i + echo_end.len())..];
+    (
+        element(t, "LimitApplicationCertificateRelatedConsFlg"),
+        element(t, "LimitApplicationCertificateRelatedConsTime"),
+        element(t, "LimitApplicationCertificateClassificationFlag"),
+    )
+}
+
+fn request_single(keys: &Keys) -> sim_messages::siquc01::QualificationConfirmRequest {
+    crate::support::request(keys, "limit")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn limit_data_in_qualification_results_follows_the_same_consent_records() {
+    let server = TestServer::start(test_config()).await;
+    let shared = &server.shared;
+    // Without consent, and the request's flag 0: no 限度額 data.
+    assert_eq!(
+        limit_flags(shared, CLINIC, now()),
+        (Some("0".into()), None, None)
+    );
+    consent(
+        shared,
+        "limit-certificate",
+        CardConsents {
+            limit: true,
+            ..CardConsents::default()
+        },
+    );
+    let at = sim_core::date::ymdhms(now());
+    // This facility, within the window: the consent at its reader counts.
+    let later = now() + chrono::Duration::hours(3);
+    assert_eq!(
+        limit_flags(shared, CLINIC, later),
+        (Some("1".into()), Some(at), Some("A05".into()))
+    );
+    // Another facility, or after the window: not.
+    assert_eq!(
+        limit_flags(shared, HOSPITAL, later),
+        (Some("0".into()), None, None)
+    );
+    let expired = now() + chrono::Duration::days(2);
+    assert_eq!(
+        limit_flags(shared, CLINIC, expired),
+        (Some("0".into()), None, None)
+    );
+    // The patient withdraws at the next visit: the latest answers count.
+    consent(shared, "limit-certificate", CardConsents::default());
+    assert_eq!(
+        limit_flags(shared, CLINIC, later),
+        (Some("0".into()), None, None)
+    );
+    server.stop().await;
+}
