@@ -492,4 +492,6 @@ fn summarize(result: &QualificationConfirmResult) -> OutcomeSummary {
 #[cfg(test)]
 mod bulk_tests;
 #[cfg(test)]
+mod medical_tests;
+#[cfg(test)]
 mod tests;
