@@ -1,5 +1,5 @@
 //! `YZKsiquc01req_` (薬剤情報) and `TKKsiquc01req_` (特定健診情報): the rules, then the result as
-//! XML (`FileCategory` 2/4) or PDF (1/3, rendered by the [`MedicalRenderer`] of the stores).
+//! XML (`FileCategory` 2/4) or PDF (1/3, rendered by the [`MedicalRenderer`](crate::medical::MedicalRenderer) of the stores).
 //!
 //! Checked in this order, each refusal answered with `SegmentOfResult` 9, `ErrorCode` /
 //! `ErrorMessage`, `ResultCode` 2 and `MessageContents` (an XML result even when a PDF was asked

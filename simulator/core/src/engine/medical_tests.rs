@@ -223,7 +223,10 @@ fn pharmacy_windows_and_shapes() {
         "not dispensed yet: {t}"
     );
     // Checkups: 5 years back (1 September of 2022–2026 from 2026-11-25).
-    assert_eq!(code(&run(&stores, "TKK", CLINIC, "2", "", now())), Some("MOCK-M0002"));
+    assert_eq!(
+        code(&run(&stores, "TKK", CLINIC, "2", "", now())),
+        Some("MOCK-M0002")
+    );
     stores.grant("worker", grant(CLINIC, now(), true, true));
     let t = run(&stores, "TKK", CLINIC, "2", "", now());
     assert_eq!(t.matches("<SpecificHealthCheckupInfo>").count(), 5, "{t}");
