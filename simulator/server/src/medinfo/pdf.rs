@@ -38,11 +38,13 @@ pub enum PdfError {
     Krilla(String),
 }
 
-/// One line of the report: text at an indent, in a size, optionally with a rule under it.
+/// One line of the report: text at an indent, in a size, optionally with a rule under it, and
+/// further cells at fixed offsets (table columns).
 struct Line {
     indent: f32,
     size: f32,
     text: String,
+    cells: Vec<(f32, String)>,
     rule: bool,
     /// Start a new page before a section heading that would be alone at the bottom.
     keep_with_next: bool,
@@ -53,9 +55,52 @@ fn line(indent: f32, size: f32, text: impl Into<String>) -> Line {
         indent,
         size,
         text: text.into(),
+        cells: Vec::new(),
         rule: false,
         keep_with_next: false,
     }
+}
+
+/// A table row: the first cell at `indent`, the others at their offsets from the margin.
+fn row(indent: f32, size: f32, first: impl Into<String>, cells: Vec<(f32, String)>) -> Line {
+    Line {
+        cells,
+        ..line(indent, size, first)
+    }
+}
+
+/// The width of `text` at `size`, from the font's East Asian widths: full-width characters one
+/// em, ASCII and half-width kana about half (IPAexGothic's Latin is proportional; this errs wide).
+fn text_width(text: &str, size: f32) -> f32 {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii() || ('\u{FF61}'..='\u{FF9F}').contains(&c) {
+                0.6
+            } else {
+                1.0
+            }
+        })
+        .sum::<f32>()
+        * size
+}
+
+/// `text` cut with an ellipsis to fit `width`.
+fn fit(text: &str, size: f32, width: f32) -> String {
+    if text_width(text, size) <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        let mut next = out.clone();
+        next.push(c);
+        next.push('…');
+        if text_width(&next, size) > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 fn heading(text: impl Into<String>) -> Line {
@@ -63,6 +108,7 @@ fn heading(text: impl Into<String>) -> Line {
         indent: 0.0,
         size: 12.0,
         text: text.into(),
+        cells: Vec::new(),
         rule: true,
         keep_with_next: true,
     }
@@ -147,14 +193,14 @@ pub fn drug_pdf(r: &DrugReport) -> Result<Vec<u8>, PdfError> {
         lines.push(line(
             4.0,
             10.0,
-            format!(
-                "調剤 {}（{}）　処方 {}（{}）　{}",
-                m.dispensing.name,
-                m.dispensing.code,
-                m.prescribing.name,
-                m.prescribing.code,
-                if m.outside { "院外" } else { "院内" }
-            ),
+            if m.outside {
+                format!(
+                    "院外処方　処方 {}（{}）　調剤 {}（{}）",
+                    m.prescribing.name, m.prescribing.code, m.dispensing.name, m.dispensing.code
+                )
+            } else {
+                format!("院内処方　{}（{}）", m.prescribing.name, m.prescribing.code)
+            },
         ));
         for d in &m.days {
             lines.push(line(
@@ -167,30 +213,35 @@ pub fn drug_pdf(r: &DrugReport) -> Result<Vec<u8>, PdfError> {
                 ),
             ));
             for l in &d.drugs {
-                lines.push(line(
+                let days = match l.class {
+                    sim_core::medical::DrugClass::Internal => "日分",
+                    _ => "回",
+                };
+                lines.push(row(
                     18.0,
                     9.5,
-                    format!(
-                        "{}　{}{}　{}　{}{}（{}）　［{}］",
-                        l.name,
-                        quantity_text(l.quantity),
-                        l.unit,
-                        l.usage,
-                        l.times,
-                        match l.class {
-                            sim_core::medical::DrugClass::Internal => "日分",
-                            _ => "回",
-                        },
-                        l.class.name(),
-                        l.generic_name
-                    ),
+                    l.name.clone(),
+                    vec![
+                        (330.0, format!("{}{}", quantity_text(l.quantity), l.unit)),
+                        (390.0, format!("{}{days}", l.times)),
+                    ],
+                ));
+                lines.push(row(
+                    26.0,
+                    7.5,
+                    format!("一般名 {}", l.generic_name),
+                    vec![
+                        (250.0, l.usage.clone()),
+                        (400.0, format!("{}　{}", l.class.name(), l.code)),
+                    ],
                 ));
             }
             for t in &d.treatments {
-                lines.push(line(
+                lines.push(row(
                     18.0,
                     9.0,
-                    format!("診療行為　{}（{}）×{}", t.name, t.code, t.times),
+                    format!("診療行為　{}", t.name),
+                    vec![(390.0, format!("{}回", t.times)), (440.0, t.code.clone())],
                 ));
             }
         }
@@ -227,10 +278,19 @@ pub fn checkup_pdf(r: &CheckupReport) -> Result<Vec<u8>, PdfError> {
             c.institution.code
         )));
         for i in &c.items {
-            lines.push(line(
+            let (value, unit) = match &i.value {
+                sim_core::medical::CheckupValue::Quantity { unit, .. } => {
+                    (i.value.text(), (*unit).to_owned())
+                }
+                sim_core::medical::CheckupValue::Coded { name, .. } => {
+                    ((*name).to_owned(), String::new())
+                }
+            };
+            lines.push(row(
                 10.0,
                 10.0,
-                format!("{}　{}　［{}］", i.name, i.value.display(), i.code),
+                i.name,
+                vec![(190.0, value), (250.0, unit), (330.0, i.code.to_owned())],
             ));
         }
     }
@@ -281,25 +341,23 @@ fn render(lines: &[Line]) -> Result<Vec<u8>, PdfError> {
         let mut surface = page.surface();
         surface.set_fill(Some(Fill::default()));
         for (y, l) in page_lines {
-            // Long lines are cut to the page width (about one em per character).
-            let max_chars = ((WIDTH - 2.0 * MARGIN - l.indent) / (l.size * 0.92)) as usize;
-            let text: String = if l.text.chars().count() > max_chars {
-                l.text
-                    .chars()
-                    .take(max_chars.saturating_sub(1))
-                    .chain(['…'])
-                    .collect()
-            } else {
-                l.text.clone()
-            };
-            surface.draw_text(
-                Point::from_xy(MARGIN + l.indent, *y),
-                font.clone(),
-                l.size,
-                &text,
-                false,
-                TextDirection::Auto,
-            );
+            // Each cell is cut to the start of the next one (the last to the right margin).
+            let mut cells = vec![(l.indent, l.text.as_str())];
+            cells.extend(l.cells.iter().map(|(x, t)| (*x, t.as_str())));
+            for (k, (x, text)) in cells.iter().enumerate() {
+                let end = cells
+                    .get(k + 1)
+                    .map_or(WIDTH - 2.0 * MARGIN, |(n, _)| *n - 6.0);
+                let text = fit(text, l.size, end - x);
+                surface.draw_text(
+                    Point::from_xy(MARGIN + x, *y),
+                    font.clone(),
+                    l.size,
+                    &text,
+                    false,
+                    TextDirection::Auto,
+                );
+            }
             if l.rule {
                 rule(&mut surface, *y + 4.0);
             }

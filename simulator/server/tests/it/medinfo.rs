@@ -536,3 +536,71 @@ async fn limit_data_in_qualification_results_follows_the_same_consent_records() 
     );
     server.stop().await;
 }
+
+#[test]
+fn every_drug_of_the_table_prints_in_full() {
+    use sim_core::medical::*;
+    let table = sim_fixtures::medical::drugs::table();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+    let clinic = Institution {
+        code: CLINIC.into(),
+        name: "模擬さくら内科クリニック".into(),
+    };
+    let report = DrugReport {
+        patient: Patient {
+            name: "模擬　花子".into(),
+            name_kana: "モギ　ハナコ".into(),
+            birthdate: chrono::NaiveDate::from_ymd_opt(1980, 4, 1).unwrap(),
+            sex: "女",
+            sex_code: "2",
+            insurer_number: "06139018".into(),
+            symbol: None,
+            number: "1".into(),
+            branch: "00".into(),
+        },
+        medical_institution_code: CLINIC.into(),
+        arbitrary_file_identifier: None,
+        from: YearMonth::of(day),
+        to: YearMonth::of(day),
+        with_diagnosis: false,
+        made_at: now(),
+        months: vec![DrugMonth {
+            month: YearMonth::of(day),
+            dispensing: clinic.clone(),
+            prescribing: clinic,
+            outside: false,
+            days: vec![DispensingDay {
+                dispensed: day,
+                prescribed: day,
+                drugs: table
+                    .iter()
+                    .map(|d| DrugLine {
+                        code: d.code.clone(),
+                        name: d.name.clone(),
+                        generic_name: d.generic.clone(),
+                        quantity: d.per_day,
+                        unit: d.unit.clone(),
+                        usage: d.usage.clone(),
+                        special_instruction: None,
+                        times: 7,
+                        class: DrugClass::Internal,
+                    })
+                    .collect(),
+                treatments: Vec::new(),
+            }],
+        }],
+    };
+    let pdf = sim_server::medinfo::render_drug_pdf(&report).unwrap();
+    let Some(text) = pdftotext(&pdf) else { return };
+    let text: String = text.split_whitespace().collect();
+    for d in table {
+        for part in [&d.name, &d.generic, &d.usage, &d.code] {
+            let part: String = part.split_whitespace().collect();
+            assert!(text.contains(&part), "{part} of {} is cut or missing", d.id);
+        }
+    }
+    assert!(
+        text.contains("1/2") || text.contains("1/3"),
+        "several pages are numbered"
+    );
+}
