@@ -604,3 +604,47 @@ fn every_drug_of_the_table_prints_in_full() {
         "several pages are numbered"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn xml_over_http_answers_a_pdf_with_its_type_and_the_journal_says_so() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let server = TestServer::start(test_config()).await;
+    let shared = server.shared.clone();
+    consent(&shared, PERSON, drug_and_checkup());
+    let req = Request::post("/oqs/req/TKKsiquc01req_http.xml")
+        .body(Body::from(request(CLINIC, "1", None, KOKUHO)))
+        .unwrap();
+    let response = sim_server::http::app(shared.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert_eq!(headers["x-oqs-result-name"], "TKKsiquc01res_http.pdf");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(body.starts_with(b"%PDF-"));
+    shared.journal.flush();
+    let entries = shared.journal.list(5, None).unwrap();
+    let entry = entries
+        .iter()
+        .find(|e| e.answer_name.as_deref() == Some("TKKsiquc01res_http.pdf"))
+        .expect("journalled");
+    let req = Request::get(format!("/admin/journal/{}", entry.id))
+        .body(Body::empty())
+        .unwrap();
+    let response = sim_server::http::app(shared.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        v["answer_text"].as_str().unwrap().starts_with("(PDF, "),
+        "{v}"
+    );
+    server.stop().await;
+}
