@@ -648,3 +648,48 @@ async fn xml_over_http_answers_a_pdf_with_its_type_and_the_journal_says_so() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_for_other_viewers_match_the_file_answers() {
+    let server = TestServer::start(test_config()).await;
+    let shared = &server.shared;
+    let drugs = sim_server::medinfo::drug_report(shared, PERSON, CLINIC, now()).unwrap();
+    let checkups = sim_server::medinfo::checkup_report(shared, PERSON, CLINIC, now()).unwrap();
+    assert!(sim_server::medinfo::drug_report(shared, "nobody", CLINIC, now()).is_none());
+    consent(shared, PERSON, drug_and_checkup());
+    let (_, xml) = answer(
+        shared,
+        "YZKsiquc01req_v.xml",
+        &request(CLINIC, "2", None, KOKUHO),
+        now(),
+    );
+    let xml = text(&xml, TextEncoding::ShiftJis);
+    assert_eq!(xml.matches("<MeTrMonthInf>").count(), drugs.months.len());
+    let (_, xml) = answer(
+        shared,
+        "TKKsiquc01req_v.xml",
+        &request(CLINIC, "2", None, KOKUHO),
+        now(),
+    );
+    let xml = text(&xml, TextEncoding::ShiftJis);
+    assert_eq!(
+        xml.matches("<SpecificHealthCheckupInfo>").count(),
+        checkups.checkups.len()
+    );
+    let html = sim_server::medinfo::render_drug_html(&drugs);
+    assert!(html.starts_with("<section") && html.contains("鈴木　和子"));
+    for m in &drugs.months {
+        for d in &m.days {
+            for l in &d.drugs {
+                assert!(html.contains(&sim_server::medinfo::html::escape(&l.name)));
+            }
+        }
+    }
+    let html = sim_server::medinfo::render_checkup_html(&checkups);
+    assert!(html.contains("ＨｂＡ１ｃ") && !html.contains("<script"));
+    assert_eq!(
+        sim_server::medinfo::html::escape("<a href='x'>&\""),
+        "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+    );
+    server.stop().await;
+}
