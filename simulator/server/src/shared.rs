@@ -49,7 +49,7 @@ impl Shared {
     /// records, the medical records and the PDF renderer.
     pub fn stores(&self) -> sim_core::engine::Stores<'_> {
         sim_core::engine::Stores {
-            consents: &self.reader,
+            reader_consents: &self.reader,
             records: &self.medical,
             renderer: &crate::medinfo::PdfRenderer,
             ..self.jobs.stores()

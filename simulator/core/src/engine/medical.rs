@@ -365,7 +365,7 @@ fn consent_refusal(
     needed: &[ConsentCategory],
     now: NaiveDateTime,
 ) -> Result<Option<ErrorKey>, StoreError> {
-    let grants = stores.consents.latest_per_facility(person_id)?;
+    let grants = stores.reader_consents.latest_per_facility(person_id)?;
     let mine = grants
         .iter()
         .find(|g| g.medical_institution_code == facility);
