@@ -103,6 +103,7 @@ impl JobStore {
             references: self,
             jobs: self,
             consents: self,
+            ..Stores::none()
         }
     }
 

@@ -121,6 +121,7 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         cards,
         jobs,
         reader,
+        medical: sim_fixtures::medical::SyntheticMedical::new(opts.config.population.seed),
     }
     .into_ref())
 }

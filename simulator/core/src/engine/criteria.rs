@@ -231,7 +231,7 @@ pub(super) fn units(
                         birthdate: search.birthdate.as_deref().unwrap_or(""),
                         limit_consent_flag: "0",
                     };
-                    let result = answer(engine, pop, &NoStores, &check, job.ready_at);
+                    let result = answer(engine, pop, &NoStores, &NoStores, &check, job.ready_at);
                     let body = result.body?;
                     let unit = BulkConfirmUnit {
                         qualification_confirm_search_info: Some(search.clone()),

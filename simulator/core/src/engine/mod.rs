@@ -18,6 +18,7 @@ mod aid;
 pub mod bulk;
 mod card_check;
 mod criteria;
+pub mod medical;
 mod reference;
 mod refusal;
 mod result_item;
@@ -33,6 +34,7 @@ use sim_messages::{ErrorCatalogue, ErrorKey, MessageKind, TextEncoding};
 use crate::population::Population;
 pub use bulk::{BulkConfig, ReferencePlacement};
 pub use card_check::{CardCheck, CardConsents, ConsentWindow};
+pub use medical::MedicalConfig;
 pub use stores::{
     BulkJobs, MemoryStores, NoStores, ReferenceNumbers, StoreError, Stores, TreatmentConsent,
     TreatmentConsents, TreatmentForm,
@@ -84,6 +86,8 @@ pub struct EngineConfig {
     pub bulk: BulkConfig,
     /// Longest 照会番号 accepted by `OQSsiimm01` / `OQSmuimm01`, in characters \[I\].
     pub reference_number_max_chars: usize,
+    /// 薬剤情報 / 特定健診情報 windows.
+    pub medical: MedicalConfig,
     /// 医療扶助: where tickets are issued.
     pub medical_aid: crate::medical_aid::MedicalAidConfig,
     /// Texts of the claim re-routing notices ([`crate::claims`]).
@@ -105,6 +109,7 @@ impl Default for EngineConfig {
             err_template: "{code} {message}\r\n{detail}\r\n".to_owned(),
             bulk: BulkConfig::default(),
             reference_number_max_chars: 20,
+            medical: MedicalConfig::default(),
             medical_aid: crate::medical_aid::MedicalAidConfig::default(),
             claim_notices: crate::claims::NoticeTexts::default(),
         }
@@ -320,7 +325,18 @@ impl Engine {
                 }
             }
             MessageKind::SingleQualification => {
-                match self.single_check_bytes_with(pop, stores.references, bytes, now) {
+                let read = xml::read_document::<QualificationConfirmRequest>(bytes)
+                    .map_err(|e| Rejection::from_read(&e))
+                    .and_then(|(request, _)| {
+                        self.single_check_with_consents(
+                            pop,
+                            stores.references,
+                            stores.reader_consents,
+                            &request,
+                            now,
+                        )
+                    });
+                match read {
                     Ok((result, mut summary)) => {
                         summary.kind = Some(parsed.kind);
                         FileOutcome::Answered {
@@ -331,6 +347,9 @@ impl Engine {
                     }
                     Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
                 }
+            }
+            MessageKind::DrugInformation | MessageKind::CheckupInformation => {
+                medical::answer(self, pop, stores, &parsed, bytes, now)?
             }
             other => {
                 let detail = format!(
@@ -388,8 +407,21 @@ impl Engine {
         request: &QualificationConfirmRequest,
         now: NaiveDateTime,
     ) -> Result<(QualificationConfirmResult, OutcomeSummary), Rejection> {
+        self.single_check_with_consents(pop, references, &NoStores, request, now)
+    }
+
+    /// [`Engine::single_check_with`], also showing 限度額 data when the patient's latest answers at
+    /// this facility's reader consented to it and are still valid (`consents`).
+    pub fn single_check_with_consents(
+        &self,
+        pop: &Population,
+        references: &dyn ReferenceNumbers,
+        consents: &dyn crate::medical::ConsentRecords,
+        request: &QualificationConfirmRequest,
+        now: NaiveDateTime,
+    ) -> Result<(QualificationConfirmResult, OutcomeSummary), Rejection> {
         let checked = request.required().map_err(|e| Rejection::from_read(&e))?;
-        let result = single::answer(self, pop, references, &checked, now);
+        let result = single::answer(self, pop, references, consents, &checked, now);
         let summary = summarize(&result);
         Ok((result, summary))
     }
@@ -471,5 +503,7 @@ fn summarize(result: &QualificationConfirmResult) -> OutcomeSummary {
 mod bulk_tests;
 #[cfg(test)]
 mod criteria_tests;
+#[cfg(test)]
+mod medical_tests;
 #[cfg(test)]
 mod tests;

@@ -32,19 +32,17 @@ pub(super) async fn post_named(
 
 fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
     let now = shared.clock.now();
-    let outcome = match shared.engine.handle_file_with(
-        &shared.population,
-        shared.jobs.stores(),
-        name,
-        body,
-        now,
-    ) {
-        Ok(outcome) => outcome,
-        Err(e) => {
-            tracing::error!(file = %name, error = %e, "cannot answer over http");
-            return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
-        }
-    };
+    let outcome =
+        match shared
+            .engine
+            .handle_file_with(&shared.population, shared.stores(), name, body, now)
+        {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::error!(file = %name, error = %e, "cannot answer over http");
+                return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
+            }
+        };
     let encoding = shared.engine.config().result_encoding;
     let charset = match encoding {
         TextEncoding::Utf8 => "UTF-8",
@@ -54,13 +52,24 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
     let (status, answer_name, bytes, content_type, name_header) = match outcome {
         FileOutcome::Answered {
             result_name, bytes, ..
-        } => (
-            StatusCode::OK,
-            result_name,
-            bytes,
-            format!("application/xml; charset={charset}"),
-            "x-oqs-result-name",
-        ),
+        } => {
+            // 薬剤・特定健診 PDF results, zipped bulk downloads, else XML.
+            let lower = result_name.to_ascii_lowercase();
+            let content_type = if lower.ends_with(".pdf") {
+                "application/pdf".to_owned()
+            } else if lower.ends_with(".zip") {
+                "application/zip".to_owned()
+            } else {
+                format!("application/xml; charset={charset}")
+            };
+            (
+                StatusCode::OK,
+                result_name,
+                bytes,
+                content_type,
+                "x-oqs-result-name",
+            )
+        }
         FileOutcome::Rejected {
             err_name, bytes, ..
         } => (

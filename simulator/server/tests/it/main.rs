@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod files;
 mod http;
+mod medinfo;
 mod population;
 mod reader;
 mod reader_pcsc;
