@@ -35,6 +35,8 @@ pub struct Shared {
     pub jobs: crate::jobs::JobStore,
     /// The emulated face-auth card reader and the consent records.
     pub reader: crate::reader::Readers,
+    /// Loaded scenario sessions (`/admin/scenario…`).
+    pub scenarios: crate::scenario_session::Sessions,
 }
 
 impl Shared {

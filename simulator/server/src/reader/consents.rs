@@ -124,6 +124,15 @@ impl ConsentStore {
         Ok(())
     }
 
+    /// Forgets the 保険証利用登録 of `person_id` done at the reader (a scenario's reset).
+    pub fn unregister(&self, person_id: &str) -> anyhow::Result<()> {
+        self.conn().execute(
+            "DELETE FROM reader_registrations WHERE person_id = ?1",
+            params![person_id],
+        )?;
+        Ok(())
+    }
+
     /// Whether `person_id` registered for insurance use at the reader.
     pub fn is_registered(&self, person_id: &str) -> anyhow::Result<bool> {
         let conn = self.conn();
