@@ -57,7 +57,7 @@ enum ScenarioAction {
         /// Also write a JUnit XML report here.
         #[arg(long)]
         junit: Option<PathBuf>,
-        /// Keep each scenario's res/ files in DIR/<scenario file stem>/.
+        /// Keep each scenario's res/ and face/ files in DIR/<scenario file stem>/{res,face}/.
         #[arg(long, value_name = "DIR")]
         keep_results: Option<PathBuf>,
         /// Card and reader steps through the real pcscd + vpcd stack (vpcd slot 0) instead of
@@ -98,7 +98,8 @@ pub struct ScenarioReport {
     pub title: String,
     /// One report per step, in order (steps after one that could not run are not reported).
     pub steps: Vec<StepReport>,
-    /// Every file that appeared in `res/`, in order: name and bytes.
+    /// Every file that appeared in `res/` or `face/`, in order: `res/NAME` or `face/NAME`, and
+    /// the bytes.
     pub results: Vec<(String, Vec<u8>)>,
     /// Wall time of the run.
     pub elapsed: std::time::Duration,
@@ -234,7 +235,12 @@ fn keep_results(dir: &Path, report: &ScenarioReport) -> anyhow::Result<()> {
     let dir = dir.join(stem);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for (name, bytes) in &report.results {
-        std::fs::write(dir.join(name), bytes).with_context(|| format!("writing {name}"))?;
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("writing {name}"))?;
     }
     Ok(())
 }
@@ -540,6 +546,9 @@ impl Run {
             Action::CardCheck(c) => {
                 *checked = card_check(shared, c, options)
                     .with_context(|| format!("line {}: the card check", step.line))?;
+                if let Some((name, bytes)) = &checked.face {
+                    results.push((format!("face/{name}"), bytes.clone()));
+                }
                 let label = format!(
                     "card-check {} {} → {}{}",
                     c.person,
@@ -928,7 +937,7 @@ fn drop_and_answer(
         } else {
             Answer::Result(file.clone(), content.clone())
         };
-        new.push((file, content));
+        new.push((format!("res/{file}"), content));
     }
     Ok((answer, new, notes))
 }

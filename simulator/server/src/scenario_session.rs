@@ -496,7 +496,12 @@ pub fn pcsc_insert(shared: &Shared, person: &str) -> anyhow::Result<()> {
         .cards
         .insert(p, 0)
         .with_context(|| format!("putting {person}'s card into vpcd slot 0"))?;
-    wait_for_card(true).with_context(|| format!("pcscd does not see {person}'s card"))
+    wait_for_card(true).with_context(|| {
+        format!(
+            "pcscd does not see {person}'s card (slot 0: {})",
+            serde_json::to_string(&shared.cards.list()).unwrap_or_default()
+        )
+    })
 }
 
 /// `--pcsc`: takes the card out of vpcd slot 0 and waits until pcscd sees no card.
@@ -511,17 +516,31 @@ pub fn pcsc_remove(shared: &Shared) -> anyhow::Result<()> {
     wait_for_card(false).context("pcscd still sees a card in slot 0")
 }
 
-/// Waits (10 s at most) until a card can (or cannot) be connected through pcscd.
+/// The PC/SC name of vpcd's slot 0.
+const SLOT0_READER: &str = "Virtual PCD 00 00";
+
+/// Waits (10 s at most) until pcscd reports slot 0 with (or without) a card, through its status
+/// change events (polling connections would race pcscd's own view of the slot).
 fn wait_for_card(present: bool) -> anyhow::Result<()> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User)
+        .map_err(|e| anyhow::anyhow!("cannot reach pcscd: {e}"))?;
+    let reader = std::ffi::CString::new(SLOT0_READER).expect("no NUL in the name");
+    let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let now_present = crate::reader::PcscLink::connect(None).is_ok();
-        if now_present == present {
+        match ctx.get_status_change(Duration::from_millis(250), &mut states) {
+            Ok(()) | Err(pcsc::Error::Timeout) => {}
+            Err(e) => anyhow::bail!("pcscd status of {SLOT0_READER}: {e}"),
+        }
+        let state = states[0].event_state();
+        let now_present =
+            state.contains(pcsc::State::PRESENT) && !state.contains(pcsc::State::MUTE);
+        if now_present == present && (present || state.contains(pcsc::State::EMPTY)) {
             return Ok(());
         }
         if Instant::now() > deadline {
-            anyhow::bail!("timed out after 10 s");
+            anyhow::bail!("timed out after 10 s ({SLOT0_READER}: {state:?})");
         }
-        std::thread::sleep(Duration::from_millis(20));
+        states[0].sync_current_state();
     }
 }

@@ -124,6 +124,17 @@ impl ConsentStore {
         Ok(())
     }
 
+    /// The number the next record will get (its face file's sequence).
+    pub fn next_sequence(&self) -> anyhow::Result<u64> {
+        let conn = self.conn();
+        let next: i64 = conn.query_row(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'reader_consents'), 0) + 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(next).unwrap_or(1))
+    }
+
     /// Forgets the 保険証利用登録 of `person_id` done at the reader (a scenario's reset).
     pub fn unregister(&self, person_id: &str) -> anyhow::Result<()> {
         self.conn().execute(

@@ -12,4 +12,5 @@ mod reader_pcsc;
 mod reference;
 mod restart;
 mod scenario;
+mod scenario_remote;
 mod support;
