@@ -12,7 +12,8 @@
 //! The one exception is the scenario of `serve --scenario FILE`: it is *attached* to the served
 //! simulator ([`Run::attached`]), so its steps act on the world, clock and shared folder a clinic
 //! system is connected to (the trainer's demo). Resetting it rewinds the served clock, the steps,
-//! the faults and the reader, and resets the PINs and 初回登録 of the persons its card checks use;
+//! the faults and the reader, resets the PINs and 初回登録 of the persons its card checks use, and
+//! removes the files its steps wrote into `res/` and `face/` (the replay writes the same names);
 //! other state of the served simulator (the journal, other persons) stays.
 //!
 //! Loading and resetting need no restart. Sessions live in memory: a restart forgets them (the
@@ -293,6 +294,12 @@ impl Session {
         let scenario = read_source(&self.source)?;
         let attach = if self.run.is_attached() {
             let shared = self.run.shared().clone();
+            // The files of the last play go: the replay writes the same names again.
+            if let Some(root) = &shared.oqs_dir {
+                for (name, _) in self.run.report().results {
+                    let _ = std::fs::remove_file(root.join(name));
+                }
+            }
             rewind_served(&shared, &scenario).map_err(SessionError::Failed)?;
             Some(shared)
         } else {
