@@ -464,6 +464,22 @@ impl Sessions {
         sessions.iter().map(|s| lock(s).view()).collect()
     }
 
+    /// The world of the own-world session keyed by the `MedicalInstitutionCode` of this request
+    /// file (XML over HTTP routes a clinic's request there), if one is loaded.
+    pub fn world_for_request(&self, request: &[u8]) -> Option<Arc<Shared>> {
+        if lock(&self.map).is_empty() {
+            return None;
+        }
+        let text = crate::scenario_run::decode(request);
+        let open = "<MedicalInstitutionCode>";
+        let start = text.find(open)? + open.len();
+        let end = start + text[start..].find("</MedicalInstitutionCode>")?;
+        let code = text[start..end].trim();
+        let session = lock(&self.map).get(code).cloned()?;
+        let s = lock(&session);
+        (!s.run.is_attached()).then(|| s.run.shared().clone())
+    }
+
     /// Drops every session (at shutdown: an attached one holds the served simulator).
     pub fn clear(&self) {
         lock(&self.map).clear();

@@ -295,6 +295,27 @@ async fn sessions_are_keyed_by_medical_institution_code() {
             "{face}"
         );
     }
+    // XML over HTTP: a clinic's request is answered by the session its 医療機関コード keys, on
+    // that session's clock (09:30:00), not the served one (09:30:15).
+    let request = String::from_utf8(utf8_request(&KOKUHO, "routed")).unwrap();
+    for (code, time) in [
+        ("1310000001", "20261125093000"),
+        ("1311234567", "20261125093015"),
+    ] {
+        let body = request.replace("1311234567", code);
+        let (status, text) =
+            call(&shared, "POST", "/oqs/req/OQSsiquc01req_routed.xml", &body).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert_eq!(
+            element(&text, "ProcessExecutionTime").as_deref(),
+            Some(time),
+            "{code}"
+        );
+        assert_eq!(
+            element(&text, "MedicalInstitutionCode").as_deref(),
+            Some(code)
+        );
+    }
 }
 
 fn simulator() -> std::process::Command {
