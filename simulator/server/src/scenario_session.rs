@@ -90,6 +90,9 @@ pub struct SessionView {
     pub file: String,
     /// Its title.
     pub title: String,
+    /// What it shows, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Its 医療機関コード.
     pub medical_institution_code: String,
     /// `own` (its own world) or `attached` (the served world of `serve --scenario`).
@@ -334,6 +337,7 @@ impl Session {
             session: self.id.clone(),
             file: scenario.file.clone(),
             title: scenario.title.clone(),
+            description: scenario.description.clone(),
             medical_institution_code: shared.reader.settings().medical_institution_code.clone(),
             world: if run.is_attached() { "attached" } else { "own" }.into(),
             clock: now_text(shared),
@@ -478,6 +482,13 @@ impl Sessions {
         let session = lock(&self.map).get(code).cloned()?;
         let s = lock(&session);
         (!s.run.is_attached()).then(|| s.run.shared().clone())
+    }
+
+    /// The world of a session (its clock, for `/admin/clock?session=`).
+    pub fn world(&self, id: Option<&str>) -> Result<Arc<Shared>, SessionError> {
+        let session = self.get(id)?;
+        let s = lock(&session);
+        Ok(s.run.shared().clone())
     }
 
     /// Drops every session (at shutdown: an attached one holds the served simulator).

@@ -271,6 +271,22 @@ async fn two_parallel_sessions_on_one_server_are_isolated() {
     }
     assert_all_passed(&json(&shared, "GET", "/admin/scenario?session=ci-a", "").await);
     assert_all_passed(&json(&shared, "GET", "/admin/scenario?session=ci-b", "").await);
+
+    // Each session's clock is its own through /admin/clock?session= too.
+    let b = json(
+        &shared,
+        "POST",
+        "/admin/clock?session=ci-b",
+        r#"{"advance": "2h"}"#,
+    )
+    .await;
+    assert_eq!(b["now"], "2026-11-25T11:30:00");
+    let a = json(&shared, "GET", "/admin/clock?session=ci-a", "").await;
+    assert_eq!(a["now"], "2026-11-26T09:30:00");
+    let served = json(&shared, "GET", "/admin/clock", "").await;
+    assert_eq!(served["now"], "2026-11-25T09:30:15");
+    let (status, _) = call(&shared, "GET", "/admin/clock?session=nope", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread")]
