@@ -6,6 +6,7 @@
 //! - the virtual clock (`/admin/clock`), in [`clock`].
 //! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
 //! - scenario sessions, the trainer's remote (`/admin/scenario…`), in [`crate::scenario_remote`].
+//! - the web console (`/console/…`, `/` redirects there), in [`crate::console`].
 //!
 //! `app(shared)` builds the router without binding anything, so tests drive it in-process.
 
@@ -48,5 +49,6 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/reader/{action}", post(reader::action))
         .route("/healthz", get(|| async { "ok\n" }))
         .merge(crate::scenario_remote::routes())
+        .merge(crate::console::router())
         .with_state(shared)
 }
