@@ -58,13 +58,13 @@ fn view(shared: &Shared) -> ClockView {
 fn target(
     shared: Arc<Shared>,
     q: &crate::scenario_remote::SessionQuery,
-) -> Result<Arc<Shared>, Response> {
+) -> Result<Arc<Shared>, Box<Response>> {
     match &q.session {
         None => Ok(shared),
         Some(id) => shared
             .scenarios
             .world(Some(id))
-            .map_err(|e| (StatusCode::NOT_FOUND, format!("{e}\n")).into_response()),
+            .map_err(|e| Box::new((StatusCode::NOT_FOUND, format!("{e}\n")).into_response())),
     }
 }
 
@@ -74,7 +74,7 @@ pub(super) async fn get(
 ) -> Response {
     match target(shared, &q) {
         Ok(shared) => Json(view(&shared)).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -85,7 +85,7 @@ pub(super) async fn post(
 ) -> Response {
     let shared = match target(shared, &q) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let change: ClockChange = if body.iter().all(u8::is_ascii_whitespace) {
         ClockChange::default()
