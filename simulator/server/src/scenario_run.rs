@@ -151,6 +151,16 @@ pub fn cli(args: ScenarioArgs) -> ExitCode {
         println!("{} scenario(s) valid", scenarios.len());
         return ExitCode::SUCCESS;
     };
+    let _slot0 = match options.pcsc {
+        true => match crate::scenario_session::pcsc_machine_lock() {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                eprintln!("simulator: {e:#}");
+                return ExitCode::from(1);
+            }
+        },
+        false => None,
+    };
     let mut reports = Vec::new();
     let mut broken = false;
     for scenario in &scenarios {

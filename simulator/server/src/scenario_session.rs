@@ -550,6 +550,30 @@ pub fn pcsc_remove(shared: &Shared) -> anyhow::Result<()> {
     wait_for_card(false).context("pcscd still sees a card in slot 0")
 }
 
+/// Takes the machine-wide lock on vpcd slot 0 that the card end-to-end tests take
+/// (`$TMPDIR/sim-pcscd-slot0.lock`), waiting (and saying so) while another process holds it; held
+/// until the returned file is dropped. `scenario run --pcsc` takes it, so two jobs on one machine
+/// never share the slot.
+pub fn pcsc_machine_lock() -> anyhow::Result<std::fs::File> {
+    use anyhow::Context;
+    let path = std::env::temp_dir().join("sim-pcscd-slot0.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    if file.try_lock().is_err() {
+        eprintln!(
+            "waiting for another user of vpcd slot 0 (lock {})",
+            path.display()
+        );
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+    }
+    Ok(file)
+}
+
 /// The PC/SC name of vpcd's slot 0.
 const SLOT0_READER: &str = "Virtual PCD 00 00";
 
