@@ -11,6 +11,8 @@
 //! - [`config`], [`clock`], [`shared`]: settings, time, and the state they share.
 //! - [`serve`]: wires them together until a shutdown signal.
 //! - [`scenario_run`]: `simulator scenario run`, scripted scenarios played headless.
+//! - [`scenario_session`], [`scenario_remote`]: scenario sessions of a running simulator and
+//!   their remote (`/admin/scenario…`, `simulator scenario step|load|reset|status`).
 //! - [`claims`]: `simulator claims route`, claim re-routing by the visit dates' eligibility.
 //! - [`clock_cli`]: `simulator clock`, the virtual clock of a running simulator.
 //!
@@ -29,7 +31,9 @@ pub mod jobs;
 pub mod journal;
 pub mod medinfo;
 pub mod reader;
+pub mod scenario_remote;
 pub mod scenario_run;
+pub mod scenario_session;
 pub mod serve;
 pub mod shared;
 pub mod state_db;

@@ -29,6 +29,9 @@ pub struct ServeOptions {
     pub clock: Arc<dyn Clock>,
     /// Where vpcd listens (slot 0) for the virtual cards.
     pub vpcd: crate::card::VpcdAddr,
+    /// `serve --scenario FILE`: loaded as a session attached to the served world, for the
+    /// trainer's remote (`simulator scenario step`).
+    pub scenario: Option<PathBuf>,
 }
 
 impl ServeOptions {
@@ -40,6 +43,7 @@ impl ServeOptions {
             state_dir,
             clock: Arc::new(SystemClock),
             vpcd: crate::card::VpcdAddr::default(),
+            scenario: None,
         }
     }
 }
@@ -122,6 +126,7 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         jobs,
         reader,
         medical: sim_fixtures::medical::SyntheticMedical::new(opts.config.population.seed),
+        scenarios: Default::default(),
     }
     .into_ref())
 }
@@ -132,6 +137,18 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let shared = build_shared(&opts)?;
+    if let Some(file) = &opts.scenario {
+        let options = crate::scenario_run::RunOptions {
+            pcsc: false,
+            vpcd: opts.vpcd.clone(),
+        };
+        let source = crate::scenario_session::Source::File(file.clone());
+        let view = shared
+            .scenarios
+            .load(None, source, options, Some(shared.clone()))
+            .map_err(|e| anyhow::anyhow!("--scenario: {e}"))?;
+        tracing::info!(session = %view.session, steps = view.steps.len(), "scenario ready for `simulator scenario step`");
+    }
     let t = &opts.config.terminal;
     let dropbox_config = DropboxConfig {
         root: opts.oqs_dir.clone(),
@@ -172,6 +189,7 @@ pub async fn run(
     let (http, files) = tokio::join!(http, files);
     http.context("http server")?;
     files.context("file interface")?;
+    shared.scenarios.clear();
     shared.cards.remove_all();
     shared.journal.flush();
     tracing::info!("stopped");

@@ -222,7 +222,7 @@ fn decide(
             (None, e) => (window_start, e.last_day().min(now.date())),
         };
         let checkups = if from <= to {
-            stores.records.checkups(person, from, to)
+            stores.records.checkups(&person, from, to)
         } else {
             Vec::new()
         };
@@ -240,7 +240,7 @@ fn decide(
         let to = period.1;
         let from = period.0.unwrap_or(window_start).max(window_start);
         let mut months = if from <= to {
-            stores.records.drug_history(person, from, to)
+            stores.records.drug_history(&person, from, to)
         } else {
             Vec::new()
         };
@@ -393,7 +393,7 @@ fn consent_refusal(
 
 /// The patient header of the qualification `r`: the person and that card's keys.
 pub fn patient(pop: &Population, r: QualRef) -> Patient {
-    let person: &Person = pop.person(r);
+    let person: Person = pop.person(r);
     let q = pop.qualification(r);
     Patient {
         name: person.name.clone(),

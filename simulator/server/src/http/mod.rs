@@ -5,6 +5,7 @@
 //! - the virtual cards' admin API (`/admin/cards…`), in `cards`.
 //! - the virtual clock (`/admin/clock`), in [`clock`].
 //! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
+//! - scenario sessions, the trainer's remote (`/admin/scenario…`), in [`crate::scenario_remote`].
 //! - claim re-routing (`POST /claims/route`), in `claims`.
 //! - consents for 訪問診療等 / オンライン診療等 (`/admin/consents`), in `consents`.
 //! - the web console (`/console/…`, `/` redirects there), in [`crate::console`].
@@ -57,6 +58,7 @@ pub fn app(shared: Arc<Shared>) -> Router {
         )
         .route("/admin/consents", get(consents::list).post(consents::post))
         .route("/healthz", get(|| async { "ok\n" }))
+        .merge(crate::scenario_remote::routes())
         .merge(crate::console::router())
         .with_state(shared)
 }

@@ -43,8 +43,8 @@ fn patient_of(
     now: chrono::NaiveDateTime,
 ) -> Option<sim_core::medical::Patient> {
     let pop = &shared.population;
-    let index = pop.persons().iter().position(|p| p.id == person_id)?;
-    let person = &pop.persons()[index];
+    let index = pop.index_of(person_id)?;
+    let person = pop.person_at(index);
     let card = person.card_on(now.date())?;
     let qualification = person
         .qualifications
@@ -53,7 +53,7 @@ fn patient_of(
     Some(sim_core::engine::medical::patient(
         pop,
         sim_core::population::QualRef {
-            person: u32::try_from(index).ok()?,
+            person: index,
             qualification: u16::try_from(qualification).ok()?,
         },
     ))
@@ -72,7 +72,7 @@ pub fn drug_report(
     let cfg = shared.engine.config().medical;
     let to = YearMonth::of(now.date());
     let from = to.plus(1 - cfg.drug_months.max(1) as i32);
-    let mut months = shared.medical.drug_history(person, from, to);
+    let mut months = shared.medical.drug_history(&person, from, to);
     for m in &mut months {
         m.days.retain(|d| d.dispensed <= now.date());
     }
@@ -110,7 +110,7 @@ pub fn checkup_report(
         from,
         to,
         made_at: now,
-        checkups: shared.medical.checkups(person, from, to),
+        checkups: shared.medical.checkups(&person, from, to),
     })
 }
 

@@ -18,4 +18,5 @@ mod reader_session;
 mod reference;
 mod restart;
 mod scenario;
+mod scenario_remote;
 mod support;
