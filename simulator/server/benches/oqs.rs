@@ -30,6 +30,10 @@ use sim_server::dropbox::{self, DropboxConfig, WatchMode};
 use sim_server::serve::{ServeOptions, build_shared};
 use sim_server::shared::Shared;
 
+/// The allocator of the `simulator` binary (src/main.rs), so both endpoints run as they ship.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
