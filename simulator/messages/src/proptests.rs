@@ -244,6 +244,13 @@ pub(crate) fn round_trip<T>(value: &T, (encoding, style): (TextEncoding, XmlStyl
 where
     T: Serialize + DeserializeOwned,
 {
+    // The direct writer (xml/writer.rs) must write every message type, and exactly what
+    // quick-xml's serializer writes.
+    assert!(crate::xml::writes_directly(value));
+    assert_eq!(
+        crate::xml::write_text(value, encoding, style).expect("serializes"),
+        crate::xml::write_text_with_quick_xml(value, encoding, style).expect("serializes"),
+    );
     let bytes = write_document(value, encoding, style).expect("serializes");
     let (back, decoded) = read_document::<T>(&bytes).expect("reads back");
     assert_eq!(decoded.encoding, encoding);
