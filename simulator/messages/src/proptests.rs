@@ -313,6 +313,29 @@ proptest! {
     #[test]
     fn reading_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = read_document::<QualificationConfirmRequest>(&bytes);
+        prop_assert_eq!(read_request(&bytes), read_document::<QualificationConfirmRequest>(&bytes));
+    }
+
+    #[test]
+    fn the_one_pass_request_reader_agrees_with_the_general_one(
+        req in like(&full_request()),
+        style in styles(),
+        edit in 0usize..12,
+        at in any::<prop::sample::Index>(),
+    ) {
+        let mut text = crate::xml::write_text(&req, style.0, style.1).unwrap();
+        // Shapes the one pass leaves to the general path, at a random place.
+        let insert = [
+            "", "<!-- c -->", "&amp;", "&#x41;", " ", "\r\n", "<X/>", "<X>y</X>",
+            "<![CDATA[z]]>", "</XmlMsg>", "<MessageHeader>", "\u{2028}",
+        ][edit];
+        let mut i = at.index(text.len() + 1);
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        text.insert_str(i, insert);
+        let bytes = style.0.encode(&text);
+        prop_assert_eq!(read_request(&bytes), read_document::<QualificationConfirmRequest>(&bytes));
     }
 
     #[test]
@@ -326,6 +349,7 @@ proptest! {
         let at = flip.index(bytes.len());
         bytes[at] = byte;
         bytes.truncate(cut.index(bytes.len() + 1));
+        prop_assert_eq!(read_request(&bytes), read_document::<QualificationConfirmRequest>(&bytes));
         if let Ok((r, _)) = read_document::<QualificationConfirmRequest>(&bytes) {
             let _ = r.required();
         }

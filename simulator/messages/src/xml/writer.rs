@@ -122,11 +122,26 @@ impl Writer<'_> {
 /// Element names written directly: ASCII letters, digits, `_`, `-`, `.`, not starting with a
 /// digit, `-` or `.` (a subset of XML names). Others go to quick-xml, which validates them.
 fn plain_name(name: &str) -> bool {
+    /// 2: may start a name; 1: may continue one; 0: neither.
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = if b.is_ascii_alphabetic() || b == b'_' {
+                2
+            } else if b.is_ascii_digit() || b == b'-' || b == b'.' {
+                1
+            } else {
+                0
+            };
+            c += 1;
+        }
+        t
+    };
     let b = name.as_bytes();
-    !b.is_empty()
-        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-        && b.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+    // `&` rather than `&&`: no branch per byte.
+    !b.is_empty() && CLASS[b[0] as usize] == 2 && b.iter().fold(true, |ok, &c| ok & (CLASS[c as usize] != 0))
 }
 
 macro_rules! unsupported {
