@@ -16,7 +16,28 @@ pub fn parse_ymd(s: &str) -> Option<NaiveDate> {
 
 /// Formats `yyyyMMdd`.
 pub fn ymd(d: NaiveDate) -> String {
-    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+    if !(0..=9999).contains(&d.year()) {
+        return format!("{:04}{:02}{:02}", d.year(), d.month(), d.day());
+    }
+    let mut out = String::with_capacity(8);
+    push_ymd(&mut out, d);
+    out
+}
+
+fn push_ymd(out: &mut String, d: NaiveDate) {
+    push_digits(out, d.year() as u32, 4);
+    push_digits(out, d.month(), 2);
+    push_digits(out, d.day(), 2);
+}
+
+/// Appends the last `digits` decimal digits of `value`, zero-padded. The date formats run several
+/// times for every result and journal entry; `format!` costs several times more.
+fn push_digits(out: &mut String, value: u32, digits: u32) {
+    let mut div = 10u32.pow(digits - 1);
+    while div > 0 {
+        out.push(char::from(b'0' + (value / div % 10) as u8));
+        div /= 10;
+    }
 }
 
 /// Formats `yyyyMMddHHmmss`.
@@ -27,23 +48,11 @@ pub fn ymdhms(t: NaiveDateTime) -> String {
         // for a leap second.
         return t.format("%Y%m%d%H%M%S").to_string();
     }
-    // Digit by digit: this runs for every result and journal entry, and `format` parses the
-    // pattern each time.
     let mut out = String::with_capacity(14);
-    for (value, digits) in [
-        (t.year() as u32, 4),
-        (t.month(), 2),
-        (t.day(), 2),
-        (t.hour(), 2),
-        (t.minute(), 2),
-        (t.second(), 2),
-    ] {
-        let mut div = 10u32.pow(digits - 1);
-        while div > 0 {
-            out.push(char::from(b'0' + (value / div % 10) as u8));
-            div /= 10;
-        }
-    }
+    push_ymd(&mut out, t.date());
+    push_digits(&mut out, t.hour(), 2);
+    push_digits(&mut out, t.minute(), 2);
+    push_digits(&mut out, t.second(), 2);
     out
 }
 
@@ -124,6 +133,8 @@ mod format_tests {
             d(2016, 12, 31).and_hms_milli_opt(23, 59, 59, 1500).unwrap(),
         ] {
             assert_eq!(ymdhms(t), t.format("%Y%m%d%H%M%S").to_string(), "{t:?}");
+            let d = t.date();
+            assert_eq!(ymd(d), format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()));
         }
     }
 }

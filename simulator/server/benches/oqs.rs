@@ -251,9 +251,7 @@ fn main() {
     let engine_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
     let t = Instant::now();
     for i in 0..n {
-        let _ = sim_messages::xml::read_document::<QualificationConfirmRequest>(
-            &bodies[i % bodies.len()],
-        );
+        let _ = sim_messages::siquc01::read_request(&bodies[i % bodies.len()]);
     }
     let parse_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
     let t = Instant::now();
