@@ -134,7 +134,10 @@ mod format_tests {
         ] {
             assert_eq!(ymdhms(t), t.format("%Y%m%d%H%M%S").to_string(), "{t:?}");
             let d = t.date();
-            assert_eq!(ymd(d), format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()));
+            assert_eq!(
+                ymd(d),
+                format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+            );
         }
     }
 }

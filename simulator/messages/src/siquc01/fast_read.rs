@@ -75,7 +75,9 @@ fn read_common_shape(text: &str) -> Option<QualificationConfirmRequest> {
                     (Place::Header, n) => {
                         let h = &mut request.header;
                         let slot = match n {
-                            b"QualificationConfirmationDate" => &mut h.qualification_confirmation_date,
+                            b"QualificationConfirmationDate" => {
+                                &mut h.qualification_confirmation_date
+                            }
                             b"MedicalInstitutionCode" => &mut h.medical_institution_code,
                             b"ArbitraryFileIdentifier" => &mut h.arbitrary_file_identifier,
                             _ => return None,
@@ -194,7 +196,10 @@ mod tests {
             },
         };
         for encoding in [TextEncoding::ShiftJis, TextEncoding::Utf8] {
-            let style = XmlStyle { indent: 2, crlf: true };
+            let style = XmlStyle {
+                indent: 2,
+                crlf: true,
+            };
             let bytes = write_document(&request, encoding, style).unwrap();
             let text = encoding::decode(&bytes).unwrap().text;
             assert_eq!(read_common_shape(&text).as_ref(), Some(&request));
@@ -202,11 +207,24 @@ mod tests {
         }
         // Surrounding spaces are kept (a 6-digit 国保 number padded to 8); white space alone and
         // character references are left to serde.
-        let doc = |v: &str| format!("<XmlMsg><MessageBody><QualificationConfirmSearchInfo><InsurerNumber>{v}</InsurerNumber></QualificationConfirmSearchInfo></MessageBody></XmlMsg>");
-        for (value, one_pass) in [("  139999", true), (" \t\n", false), ("&#x20;1", false), ("", false)] {
+        let doc = |v: &str| {
+            format!(
+                "<XmlMsg><MessageBody><QualificationConfirmSearchInfo><InsurerNumber>{v}</InsurerNumber></QualificationConfirmSearchInfo></MessageBody></XmlMsg>"
+            )
+        };
+        for (value, one_pass) in [
+            ("  139999", true),
+            (" \t\n", false),
+            ("&#x20;1", false),
+            ("", false),
+        ] {
             let text = doc(value);
             assert_eq!(read_common_shape(&text).is_some(), one_pass, "{value:?}");
-            assert_eq!(read_request(text.as_bytes()), read_document(text.as_bytes()), "{value:?}");
+            assert_eq!(
+                read_request(text.as_bytes()),
+                read_document(text.as_bytes()),
+                "{value:?}"
+            );
         }
     }
 }

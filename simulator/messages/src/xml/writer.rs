@@ -141,7 +141,9 @@ fn plain_name(name: &str) -> bool {
     };
     let b = name.as_bytes();
     // `&` rather than `&&`: no branch per byte.
-    !b.is_empty() && CLASS[b[0] as usize] == 2 && b.iter().fold(true, |ok, &c| ok & (CLASS[c as usize] != 0))
+    !b.is_empty()
+        && CLASS[b[0] as usize] == 2
+        && b.iter().fold(true, |ok, &c| ok & (CLASS[c as usize] != 0))
 }
 
 macro_rules! unsupported {
