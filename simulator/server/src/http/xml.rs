@@ -50,23 +50,28 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
         TextEncoding::Utf8 => "UTF-8",
         TextEncoding::ShiftJis => "Shift_JIS",
     };
-    let summary = outcome.summary().clone();
-    let (status, answer_name, bytes, content_type, name_header) = match outcome {
+    let (status, answer_name, bytes, summary, content_type, name_header) = match outcome {
         FileOutcome::Answered {
-            result_name, bytes, ..
+            result_name,
+            bytes,
+            summary,
         } => (
             StatusCode::OK,
             result_name,
             bytes,
+            summary,
             format!("application/xml; charset={charset}"),
             "x-oqs-result-name",
         ),
         FileOutcome::Rejected {
-            err_name, bytes, ..
+            err_name,
+            bytes,
+            summary,
         } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             err_name,
             bytes,
+            summary,
             format!("text/plain; charset={charset}"),
             "x-oqs-err-name",
         ),
