@@ -317,6 +317,13 @@ proptest! {
     }
 
     #[test]
+    fn utf8_japanese_detection_is_the_definition(bytes in proptest::collection::vec(any::<u8>(), 0..64), text in ".{0,16}") {
+        let by_definition = |b: &[u8]| std::str::from_utf8(b).is_ok_and(|t| t.chars().any(|c| c as u32 >= 0x800));
+        prop_assert_eq!(crate::encoding::looks_like_utf8_japanese(&bytes), by_definition(&bytes));
+        prop_assert_eq!(crate::encoding::looks_like_utf8_japanese(text.as_bytes()), by_definition(text.as_bytes()));
+    }
+
+    #[test]
     fn the_one_pass_request_reader_agrees_with_the_general_one(
         req in like(&full_request()),
         style in styles(),
