@@ -10,6 +10,7 @@
 //!
 //! Invariant: no IO and no clock. The current time is always a parameter.
 
+pub mod claims;
 pub mod date;
 pub mod derive;
 pub mod eligibility;
@@ -17,6 +18,7 @@ pub mod engine;
 pub mod insurer;
 pub mod kana;
 pub mod keys;
+pub mod medical_aid;
 pub mod person;
 pub mod population;
 pub mod qualification;

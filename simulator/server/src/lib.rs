@@ -10,11 +10,13 @@
 //! - [`config`], [`clock`], [`shared`]: settings, time, and the state they share.
 //! - [`serve`]: wires them together until a shutdown signal.
 //! - [`scenario_run`]: `simulator scenario run`, scripted scenarios played headless.
+//! - [`claims`]: `simulator claims route`, claim re-routing by the visit dates' eligibility.
 //! - [`clock_cli`]: `simulator clock`, the virtual clock of a running simulator.
 //!
 //! Invariant: this is the only crate that binds sockets, touches folders or reads the clock.
 
 pub mod card;
+pub mod claims;
 pub mod client;
 pub mod clock;
 pub mod clock_cli;

@@ -55,6 +55,8 @@ enum Command {
     Reader(sim_server::reader::cli::ReaderArgs),
     /// Show or set the virtual clock of a running simulator (started with `serve --clock`).
     Clock(sim_server::clock_cli::ClockArgs),
+    /// Re-route claims (レセプト) by the insurer valid on each visit date (振替・分割・返戻).
+    Claims(sim_server::claims::ClaimsArgs),
     /// Run scripted scenarios (scenarios/*.yaml) headless on a virtual clock.
     Scenario(sim_server::scenario_run::ScenarioArgs),
     /// Print the default configuration (commented), a template for --config.
@@ -173,6 +175,9 @@ fn main() -> ExitCode {
     if let Some(Command::Scenario(args)) = cli.command {
         return sim_server::scenario_run::cli(args);
     }
+    if let Some(Command::Claims(args)) = cli.command {
+        return sim_server::claims::cli(args);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -208,6 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reader(args) => sim_server::reader::cli::run(args).await,
         Command::Clock(args) => sim_server::clock_cli::run(args).await,
         Command::Scenario(_) => anyhow::bail!("`scenario` runs without the server runtime"),
+        Command::Claims(_) => anyhow::bail!("`claims` runs without the server runtime"),
         Command::Config {
             action: ConfigAction::Show,
         } => {

@@ -699,7 +699,7 @@ fn write_in_two_parts(path: &Path, bytes: &[u8], pause: impl FnOnce()) -> anyhow
 }
 
 /// The `.err` fault: the request is rejected with `terminal.maintenance` and moved to `res/`.
-fn reject_for_fault(shared: &Shared, folders: &Folders, name: &str) -> anyhow::Result<()> {
+pub fn reject_for_fault(shared: &Shared, folders: &Folders, name: &str) -> anyhow::Result<()> {
     let rejection = sim_core::engine::Rejection {
         key: ErrorKey::TerminalMaintenance,
         detail: "injected fault".into(),
@@ -712,7 +712,7 @@ fn reject_for_fault(shared: &Shared, folders: &Folders, name: &str) -> anyhow::R
 
 /// A request in a maintenance window: a result with SegmentOfResult 9 and the catalogue's
 /// `terminal.maintenance` code, no body. A name that is not a request's is answered as usual.
-fn answer_maintenance(
+pub fn answer_maintenance(
     shared: &Shared,
     folders: &Folders,
     name: &str,

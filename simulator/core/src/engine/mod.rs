@@ -14,6 +14,7 @@
 //! need memory across requests: [`Engine::handle_file_with`] takes it as [`Stores`] (traits the
 //! server implements over SQLite; [`MemoryStores`] for tests).
 
+mod aid;
 pub mod bulk;
 mod card_check;
 mod criteria;
@@ -32,7 +33,10 @@ use sim_messages::{ErrorCatalogue, ErrorKey, MessageKind, TextEncoding};
 use crate::population::Population;
 pub use bulk::{BulkConfig, ReferencePlacement};
 pub use card_check::{CardCheck, CardConsents, ConsentWindow};
-pub use stores::{BulkJobs, MemoryStores, NoStores, ReferenceNumbers, StoreError, Stores};
+pub use stores::{
+    BulkJobs, MemoryStores, NoStores, ReferenceNumbers, StoreError, Stores, TreatmentConsent,
+    TreatmentConsents, TreatmentForm,
+};
 
 /// What `InsuredPartialContributionRatio` is reported for. The reconstructed layout only shows it
 /// on 後期高齢 results; whether the real terminal fills it for others is not known.
@@ -80,6 +84,10 @@ pub struct EngineConfig {
     pub bulk: BulkConfig,
     /// Longest 照会番号 accepted by `OQSsiimm01` / `OQSmuimm01`, in characters \[I\].
     pub reference_number_max_chars: usize,
+    /// 医療扶助: where tickets are issued.
+    pub medical_aid: crate::medical_aid::MedicalAidConfig,
+    /// Texts of the claim re-routing notices ([`crate::claims`]).
+    pub claim_notices: crate::claims::NoticeTexts,
 }
 
 impl Default for EngineConfig {
@@ -97,6 +105,8 @@ impl Default for EngineConfig {
             err_template: "{code} {message}\r\n{detail}\r\n".to_owned(),
             bulk: BulkConfig::default(),
             reference_number_max_chars: 20,
+            medical_aid: crate::medical_aid::MedicalAidConfig::default(),
+            claim_notices: crate::claims::NoticeTexts::default(),
         }
     }
 }
@@ -280,7 +290,7 @@ impl Engine {
             MessageKind::HomeVisitUpload
             | MessageKind::OnlineUpload
             | MessageKind::MedicalAidUpload => {
-                match criteria::upload(self, stores, parsed.kind, name, bytes, now)? {
+                match criteria::upload(self, pop, stores, parsed.kind, name, bytes, now)? {
                     Ok((doc, summary)) => answered(self.write_any(&doc), summary),
                     Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
                 }
@@ -459,5 +469,7 @@ fn summarize(result: &QualificationConfirmResult) -> OutcomeSummary {
 
 #[cfg(test)]
 mod bulk_tests;
+#[cfg(test)]
+mod criteria_tests;
 #[cfg(test)]
 mod tests;

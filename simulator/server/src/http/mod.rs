@@ -5,13 +5,17 @@
 //! - the virtual cards' admin API (`/admin/cards…`), in `cards`.
 //! - the virtual clock (`/admin/clock`), in [`clock`].
 //! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
+//! - claim re-routing (`POST /claims/route`), in `claims`.
+//! - consents for 訪問診療等 / オンライン診療等 (`/admin/consents`), in `consents`.
 //! - the web console (`/console/…`, `/` redirects there), in [`crate::console`].
 //!
 //! `app(shared)` builds the router without binding anything, so tests drive it in-process.
 
 mod admin;
 mod cards;
+mod claims;
 pub mod clock;
+mod consents;
 mod reader;
 mod webapi;
 mod xml;
@@ -46,6 +50,12 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/reader", get(reader::status))
         .route("/admin/reader/consents/{person}", get(reader::consents))
         .route("/admin/reader/{action}", post(reader::action))
+        // A month of a hospital's claims is larger than axum's default 2 MB body limit.
+        .route(
+            "/claims/route",
+            post(claims::route).layer(axum::extract::DefaultBodyLimit::max(claims::MAX_BODY)),
+        )
+        .route("/admin/consents", get(consents::list).post(consents::post))
         .route("/healthz", get(|| async { "ok\n" }))
         .merge(crate::console::router())
         .with_state(shared)
