@@ -88,6 +88,9 @@ pub struct CardCheck {
     pub faces: Vec<bool>,
     /// The consents given (names of [`CONSENT_NAMES`]); the others are refused.
     pub consent: Vec<String>,
+    /// The state of the card's face photo: `intact` (default), `corrupt` or `absent` (face mode
+    /// then stops with `MOCK-R111`).
+    pub face_image: String,
 }
 
 /// The mode chosen at the reader.

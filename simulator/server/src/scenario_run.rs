@@ -470,7 +470,9 @@ fn card_check(shared: &Shared, c: &CardCheck) -> anyhow::Result<Checked> {
     use crate::reader::{CardKind, Mode, ReaderStatus};
     let reader = &shared.reader;
     let run = || -> anyhow::Result<ReaderStatus> {
-        let mut status = reader.insert(shared, Some(&c.person), CardKind::Mynumber)?;
+        let face = c.face_image.parse().map_err(anyhow::Error::msg)?;
+        let mut status =
+            reader.insert_with_face(shared, Some(&c.person), CardKind::Mynumber, face)?;
         if status.screen != "choose-mode" {
             return Ok(status);
         }

@@ -13,6 +13,7 @@ mod http;
 mod population;
 mod reader;
 mod reader_pcsc;
+mod reader_session;
 mod reference;
 mod restart;
 mod scenario;
