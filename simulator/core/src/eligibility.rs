@@ -70,6 +70,9 @@ pub fn matching(pop: &Population, query: &CardQuery) -> Vec<QualRef> {
         .iter()
         .copied()
         .filter(|&r| {
+            if pop.birthdate(r.person) != query.birthdate {
+                return false;
+            }
             let q = pop.qualification(r);
             let symbol = q
                 .card
@@ -77,9 +80,7 @@ pub fn matching(pop: &Population, query: &CardQuery) -> Vec<QualRef> {
                 .as_deref()
                 .map(normalize_key)
                 .filter(|s| !s.is_empty());
-            symbol == query.symbol
-                && query.branch.as_ref().is_none_or(|b| *b == q.card.branch)
-                && pop.person(r).birthdate == query.birthdate
+            symbol == query.symbol && query.branch.as_ref().is_none_or(|b| *b == q.card.branch)
         })
         .collect()
 }
@@ -95,23 +96,20 @@ pub fn decide(pop: &Population, query: &CardQuery, on: NaiveDate) -> Decision {
     }
     // One person. Prefer the matched qualification valid on the date, else the latest one that
     // had started by then.
-    let person = pop.person(first);
-    if let Some(&r) = matched
-        .iter()
-        .find(|&&r| pop.qualification(r).is_active_on(on))
-    {
+    if let Some(&r) = matched.iter().find(|&&r| pop.is_active_on(r, on)) {
         return Decision::Valid(r);
     }
     let Some(&searched) = matched
         .iter()
-        .filter(|&&r| pop.qualification(r).acquired <= on)
-        .max_by_key(|&&r| pop.qualification(r).acquired)
+        .filter(|&&r| pop.acquired(r) <= on)
+        .max_by_key(|&&r| pop.acquired(r))
     else {
         return Decision::NotFound;
     };
     match pop.qualification(searched).standing_on(on) {
         Standing::Lost(_) => {
-            let current = person
+            let current = pop
+                .person(first)
                 .qualifications
                 .iter()
                 .enumerate()

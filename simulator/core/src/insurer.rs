@@ -157,6 +157,20 @@ impl InsurerKind {
         })
     }
 
+    /// The fixture-file identifier ([`InsurerKind::from_id`] reads it back).
+    pub fn id(self) -> &'static str {
+        match self {
+            InsurerKind::KyokaiKenpo => "kyokai",
+            InsurerKind::Seamen => "seamen",
+            InsurerKind::KenpoKumiai => "kumiai",
+            InsurerKind::SelfDefenseForces => "sdf",
+            InsurerKind::Kyosai => "kyosai",
+            InsurerKind::Kokuho => "kokuho",
+            InsurerKind::KokuhoKumiai => "kokuho-kumiai",
+            InsurerKind::Kouki => "kouki",
+        }
+    }
+
     /// Whether the kind's numbers are 6-digit (国保).
     pub fn is_kokuho(self) -> bool {
         matches!(self, InsurerKind::Kokuho | InsurerKind::KokuhoKumiai)

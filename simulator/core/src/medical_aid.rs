@@ -112,7 +112,10 @@ fn fnv(parts: &[&[u8]]) -> u64 {
 
 /// The person at index `person` as a 医療扶助 recipient, if they ever were one.
 pub fn recipient(pop: &Population, person: u32, cfg: &MedicalAidConfig) -> Option<Recipient> {
-    let p = pop.persons().get(person as usize)?;
+    if person as usize >= pop.len() {
+        return None;
+    }
+    let p = &pop.person_at(person);
     let (lost_q, since) = p
         .qualifications
         .iter()
@@ -188,7 +191,7 @@ pub fn find(
     recipients(pop, cfg).find(|r| {
         &r.public_payer == public_payer
             && crate::keys::normalize_key(&r.recipient_number) == recipient_number
-            && pop.persons()[r.person as usize].birthdate == birthdate
+            && pop.birthdate(r.person) == birthdate
     })
 }
 

@@ -60,7 +60,7 @@ fn round_trips(population: &sim_core::Population) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     let person = population.person_by_id(PERSON).ok_or("no fixture person")?;
-    cards.insert(person, 0).map_err(|e| e.to_string())?;
+    cards.insert(&person, 0).map_err(|e| e.to_string())?;
 
     // Wait until pcscd has seen the card.
     let mut states = [pcsc::ReaderState::new(reader.clone(), pcsc::State::UNAWARE)];
@@ -122,7 +122,7 @@ fn core(population: &sim_core::Population) {
     let seed = profile::card_seed(SEED, PERSON);
     let person = population.person_by_id(PERSON).expect("fixture person");
     let content = build_card(
-        &profile::card_profile(person, &seed),
+        &profile::card_profile(&person, &seed),
         &jpki,
         &seed,
         profile::CERT_VALIDITY,

@@ -63,8 +63,10 @@ fn requests(shared: &Shared, n: usize) -> Vec<Bytes> {
     shared
         .population
         .persons()
-        .iter()
-        .filter_map(|p| p.card_on(on).filter(|q| q.is_active_on(on)).map(|q| (p, q)))
+        .filter_map(|p| {
+            let q = p.card_on(on).filter(|q| q.is_active_on(on))?.clone();
+            Some((p, q))
+        })
         .take(n)
         .enumerate()
         .map(|(i, (p, q))| {

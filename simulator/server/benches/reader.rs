@@ -82,7 +82,7 @@ fn through_pcsc(shared: &Arc<Shared>) -> Result<(), String> {
         .ok_or("no fixture person")?;
     shared
         .cards
-        .insert(person, 0)
+        .insert(&person, 0)
         .map_err(|e| format!("card insert: {e}"))?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while PcscLink::connect(None).is_err() {

@@ -160,7 +160,7 @@ pub(super) fn outcome(
                 .unwrap_or_else(|| claim.billed_insurer.clone()),
             outcome: code.to_owned(),
             outcome_label: label.to_owned(),
-            person_id: routed.person.map(|p| pop.persons()[p as usize].id.clone()),
+            person_id: routed.person.map(|p| pop.person_id(p).to_owned()),
             points_billed: claim.points(),
             parts,
             unresolved,
@@ -202,7 +202,7 @@ pub(super) fn notices(
         let o = &b.outcome;
         let split = o.parts.len() > 1;
         let mut entries = Vec::new();
-        let patient_name = r.person.map(|p| pop.persons()[p as usize].name.clone());
+        let patient_name = r.person.map(|p| pop.person_at(p).name);
         let entry = |change: (&str, &str),
                      part: Option<&RoutedPart>,
                      dates: Vec<String>,

@@ -117,7 +117,7 @@ pub fn route_claim(pop: &Population, claim: &Claim) -> RoutedClaim {
     if matched.iter().any(|r| r.person != first.person) {
         return all(Reason::MultiplePersons);
     }
-    let person = &pop.persons()[first.person as usize];
+    let person = &pop.person_at(first.person);
     let qref = |i: usize| QualRef {
         person: first.person,
         qualification: i as u16,

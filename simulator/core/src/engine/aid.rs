@@ -95,7 +95,7 @@ pub(super) fn result_item(
     tickets: &[Ticket],
     facility: &str,
 ) -> ResultOfQualificationConfirmation {
-    let person = &pop.persons()[rec.person as usize];
+    let person = &pop.person_at(rec.person);
     let s = |v: &str| Some(v.to_owned());
     let mut item = ResultOfQualificationConfirmation {
         insured_card_classification: s(CARD_CLASS),
@@ -134,7 +134,7 @@ pub(super) fn search_info(pop: &Population, rec: &Recipient) -> QualificationCon
     QualificationConfirmSearchInfo {
         insurer_number: Some(rec.public_payer.to_wire()),
         insured_identification_number: Some(rec.recipient_number.clone()),
-        birthdate: Some(ymd(pop.persons()[rec.person as usize].birthdate)),
+        birthdate: Some(ymd(pop.birthdate(rec.person))),
         ..QualificationConfirmSearchInfo::default()
     }
 }

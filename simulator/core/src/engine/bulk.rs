@@ -407,8 +407,8 @@ pub(super) fn limit_changed(
     };
     let found = matching(pop, &query)
         .into_iter()
-        .find(|&q| pop.qualification(q).is_active_on(on))?;
-    let person = pop.person(found);
+        .find(|&q| pop.is_active_on(q, on))?;
+    let person = &pop.person(found);
     let state = |d: chrono::NaiveDate| {
         let (i, q) = person
             .qualifications

@@ -78,8 +78,8 @@ pub struct CardCheck<'a> {
 }
 
 fn decide_person(pop: &Population, person_id: &str, on: NaiveDate) -> Option<QualRef> {
-    let index = pop.persons().iter().position(|p| p.id == person_id)?;
-    let person = &pop.persons()[index];
+    let index = pop.index_of(person_id)?;
+    let person = pop.person_at(index);
     let pick = |active: bool| {
         person
             .qualifications
@@ -88,7 +88,7 @@ fn decide_person(pop: &Population, person_id: &str, on: NaiveDate) -> Option<Qua
             .filter(|(_, q)| q.acquired <= on && (!active || q.is_active_on(on)))
             .max_by_key(|(_, q)| q.acquired)
             .map(|(i, _)| QualRef {
-                person: index as u32,
+                person: index,
                 qualification: i as u16,
             })
     };
@@ -131,7 +131,7 @@ pub(super) fn answer(
             body: Some(body),
         };
     };
-    let validity = if pop.qualification(r).is_active_on(date) {
+    let validity = if pop.is_active_on(r, date) {
         QualificationValidity::Valid
     } else {
         QualificationValidity::Invalid

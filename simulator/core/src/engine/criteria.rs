@@ -175,7 +175,7 @@ pub(super) fn units(
                         results: vec![super::aid::result_item(pop, &rec, &tickets, mic)],
                         ..BulkConfirmUnit::default()
                     };
-                    Some(with_reference(unit, &pop.persons()[rec.person as usize].id))
+                    Some(with_reference(unit, pop.person_id(rec.person)))
                 })
                 .collect())
         }
@@ -210,7 +210,7 @@ pub(super) fn units(
             Ok(persons
                 .into_iter()
                 .filter_map(|p| {
-                    let person = &pop.persons()[p as usize];
+                    let person = &pop.person_at(p);
                     let q = person.card_on(on)?;
                     let search = QualificationConfirmSearchInfo {
                         insurer_number: Some(q.insurer.to_wire()),

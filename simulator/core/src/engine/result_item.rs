@@ -29,7 +29,7 @@ pub(super) fn build_item(
     partial_ratio: PartialRatio,
     consent: &Consent,
 ) -> ResultOfQualificationConfirmation {
-    let person = pop.person(r);
+    let person = &pop.person(r);
     let q = pop.qualification(r);
     let insurer = pop.insurer(&q.insurer);
     let kind = insurer.map(|i| i.kind).unwrap_or(InsurerKind::KyokaiKenpo);

@@ -124,7 +124,7 @@ pub(super) fn answer(
                 .map(|r| {
                     let mut item = build_item(pop, r, date, cfg.partial_ratio, &consent);
                     item.reference_number = references
-                        .reference_number(req.medical_institution_code, &pop.person(r).id);
+                        .reference_number(req.medical_institution_code, pop.person_id(r.person));
                     item
                 })
                 .collect(),
@@ -172,10 +172,8 @@ fn medical_aid(
         return;
     }
     let mut item = super::aid::result_item(pop, &rec, &tickets, req.medical_institution_code);
-    item.reference_number = references.reference_number(
-        req.medical_institution_code,
-        &pop.persons()[rec.person as usize].id,
-    );
+    item.reference_number =
+        references.reference_number(req.medical_institution_code, pop.person_id(rec.person));
     body.result_list = Some(ResultList {
         results: vec![item],
     });

@@ -525,7 +525,7 @@ fn trainer(shared: &Shared, status: &ReaderStatus, view: &View) -> Markup {
                     dt { "人物" } dd #trainer-person { (p.id) }
                     dt { "氏名" } dd { (p.name) "（" (p.name_kana) "）" }
                     dt { "生年月日" } dd { (p.birthdate.format("%Y-%m-%d")) }
-                    @if let Some(card) = shared.holdings.get(&p.id) {
+                    @if let Some(card) = shared.holdings.get(&shared.population, &p.id) {
                         dt { "カード" }
                         dd { (holding(card, today)) }
                     }

@@ -98,7 +98,7 @@ pub(super) async fn insert(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
                 .population
                 .person_by_id(&body.person)
                 .ok_or_else(|| CardError::UnknownPerson(body.person.clone()))?;
-            shared.cards.insert(person, body.slot)
+            shared.cards.insert(&person, body.slot)
         })
         .await?;
         Ok::<_, Failure>((StatusCode::CREATED, Json(info)))

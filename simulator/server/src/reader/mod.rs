@@ -329,7 +329,7 @@ impl Readers {
                     .population
                     .person_by_id(id)
                     .ok_or_else(|| ReaderError::UnknownPerson(id.to_owned()))?;
-                let card = shared.cards.reader_card_with_face(person, face)?;
+                let card = shared.cards.reader_card_with_face(&person, face)?;
                 (
                     Link::Virtual(Box::new(VirtualLink::new(card))),
                     Some(id.to_owned()),
@@ -469,7 +469,7 @@ impl Readers {
     /// The card holding of `person` at the simulator's date: `Ok(registered)` for a usable card,
     /// `Err` for a revoked certificate or an expired card / certificate.
     fn check_holding(&self, shared: &Shared, person: &str) -> Result<bool, ReaderMessage> {
-        let Some(card) = shared.holdings.get(person) else {
+        let Some(card) = shared.holdings.get(&shared.population, person) else {
             return Ok(true);
         };
         let today = shared.clock.now().date();
@@ -627,11 +627,14 @@ fn printed_pin_b(shared: &Shared, a: &Active) -> Option<Vec<u8>> {
         None => {
             let cert = a.session.certificate();
             let serial = sim_card::pki::verify::certificate_serial(cert).ok()?;
-            shared.cards.person_by_auth_serial(&serial)?.to_owned()
+            shared
+                .cards
+                .person_by_auth_serial(&shared.population, &serial)?
+                .to_owned()
         }
     };
     let person = shared.population.person_by_id(&person)?;
-    Some(shared.cards.card_profile(person).pin_b().expose().to_vec())
+    Some(shared.cards.card_profile(&person).pin_b().expose().to_vec())
 }
 
 fn status_of(a: &Active, face_file: Option<String>) -> ReaderStatus {
@@ -703,7 +706,7 @@ pub fn verify_proof(shared: &Shared, proof: &Proof, nonce: &[u8]) -> Result<Stri
     };
     shared
         .cards
-        .person_by_auth_serial(&serial)
+        .person_by_auth_serial(&shared.population, &serial)
         .map(str::to_owned)
         .ok_or(ReaderMessage::CardRefused)
 }

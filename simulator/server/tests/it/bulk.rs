@@ -187,7 +187,7 @@ fn booked(shared: &Shared, n: usize) -> Vec<(QualificationConfirmSearchInfo, Exp
     };
     let mut out = Vec::new();
     let mut lapsed = 0;
-    for (i, p) in shared.population.persons().iter().enumerate() {
+    for (i, p) in shared.population.persons().enumerate() {
         if out.len() >= n {
             break;
         }

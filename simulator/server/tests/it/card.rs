@@ -118,7 +118,7 @@ impl Sim {
         self.card(slot)?.link?.tries_left.get(pin).copied()
     }
 
-    pub(crate) fn person(&self, id: &str) -> &sim_core::Person {
+    pub(crate) fn person(&self, id: &str) -> sim_core::Person {
         self.shared.population.person_by_id(id).expect("person")
     }
 }
@@ -180,7 +180,7 @@ fn card_profile_is_derived_from_seed_and_printed_data() {
 
     let root = scratch("card-profile");
     let sim = Sim::start(&root, refusing_vpcd());
-    let person = sim.person(PERSON);
+    let person = &sim.person(PERSON);
     let seed = profile::card_seed(20261125, PERSON);
     assert_eq!(seed, profile::card_seed(20261125, PERSON));
     assert_ne!(seed, profile::card_seed(20261126, PERSON));
@@ -202,18 +202,19 @@ fn card_profile_is_derived_from_seed_and_printed_data() {
 
     // The registry knows every person's serial without building a card, and it is the built one.
     let cards = &sim.shared.cards;
+    let pop = &sim.shared.population;
     assert_eq!(cards.card_profile(person).pin_b(), p.pin_b());
     let serial = cards.auth_serial_hex(PERSON);
-    assert_eq!(cards.person_by_auth_serial_hex(&serial), Some(PERSON));
+    assert_eq!(cards.person_by_auth_serial_hex(pop, &serial), Some(PERSON));
     assert_eq!(
-        cards.person_by_auth_serial_hex(&serial.to_lowercase()),
+        cards.person_by_auth_serial_hex(pop, &serial.to_lowercase()),
         Some(PERSON)
     );
-    assert_eq!(cards.person_by_auth_serial_hex("00"), None);
+    assert_eq!(cards.person_by_auth_serial_hex(pop, "00"), None);
     let content = cards.content(person).expect("content");
     assert_eq!(content.auth_serial_hex(), serial);
     assert_eq!(
-        cards.person_by_auth_serial(content.auth_serial()),
+        cards.person_by_auth_serial(pop, content.auth_serial()),
         Some(PERSON)
     );
     // Cached: the same content again, at once.
@@ -229,7 +230,7 @@ fn every_person_of_a_population_fits_on_a_card() {
     let mut numbers = std::collections::HashSet::new();
     for person in population.persons() {
         let seed = profile::card_seed(7, &person.id);
-        let p = profile::card_profile(person, &seed);
+        let p = profile::card_profile(&person, &seed);
         assert!(p.problems().is_empty(), "{}: {:?}", person.id, p.problems());
         numbers.insert(p.my_number.as_str().to_owned());
     }
@@ -466,7 +467,7 @@ fn driver_speaks_vpcd_and_survives_malformed_frames() {
     let sim = Sim::start(&root, vpcd.clone());
     sim.shared
         .cards
-        .insert(sim.person(PERSON), 0)
+        .insert(&sim.person(PERSON), 0)
         .expect("insert");
     let mut peer = Peer::accept(&listener, Duration::from_secs(10));
 
@@ -528,7 +529,7 @@ fn driver_speaks_vpcd_and_survives_malformed_frames() {
     let sim = Sim::start(&root, vpcd);
     sim.shared
         .cards
-        .insert(sim.person(PERSON), 0)
+        .insert(&sim.person(PERSON), 0)
         .expect("insert");
     assert_eq!(sim.tries(0, "jpki-auth"), Some(2));
     let mut peer = Peer::accept(&listener, Duration::from_secs(10));
@@ -549,7 +550,7 @@ fn driver_waits_for_vpcd_to_come_up() {
     let sim = Sim::start(&root, vpcd.clone());
     sim.shared
         .cards
-        .insert(sim.person(PERSON), 0)
+        .insert(&sim.person(PERSON), 0)
         .expect("insert");
     wait_until("a failed attempt", Duration::from_secs(5), || {
         sim.card(0).and_then(|c| c.link?.last_error).is_some()
@@ -685,7 +686,7 @@ pub(crate) fn ensure_card(sim: &Sim, person: &str) {
     }
     sim.shared
         .cards
-        .insert(sim.person(person), 0)
+        .insert(&sim.person(person), 0)
         .expect("insert");
     wait_reader(true);
 }
@@ -766,7 +767,7 @@ fn e2e_pcsc_client_sees_the_card() {
     let der = sim
         .shared
         .cards
-        .content(sim.person(PERSON))
+        .content(&sim.person(PERSON))
         .expect("content")
         .auth_certificate_der()
         .to_vec();
@@ -781,7 +782,7 @@ fn e2e_opensc_reads_the_certificates() {
     let content = sim
         .shared
         .cards
-        .content(sim.person(PERSON))
+        .content(&sim.person(PERSON))
         .expect("content");
 
     let out = run_tool("opensc-tool", &["-n"]);
@@ -839,7 +840,7 @@ fn e2e_opensc_signs_with_the_right_pin_only() {
     let content = sim
         .shared
         .cards
-        .content(sim.person(PERSON))
+        .content(&sim.person(PERSON))
         .expect("content");
     let dir = scratch("card-e2e-sign");
     let path = |name: &str| dir.join(name).display().to_string();
@@ -924,7 +925,9 @@ fn e2e_opensc_signs_with_the_right_pin_only() {
     )
     .expect("verified");
     assert_eq!(
-        sim.shared.cards.person_by_auth_serial(&verified.serial),
+        sim.shared
+            .cards
+            .person_by_auth_serial(&sim.shared.population, &verified.serial),
         Some(PERSON)
     );
 }
@@ -937,7 +940,7 @@ fn e2e_three_wrong_pins_lock_the_card_across_restarts() {
     let sim = Sim::start(&root, VpcdAddr::default());
     sim.shared
         .cards
-        .insert(sim.person(LOCK_PERSON), 0)
+        .insert(&sim.person(LOCK_PERSON), 0)
         .expect("insert");
     wait_reader(true);
     for left in [2, 1, 0] {
@@ -961,7 +964,7 @@ fn e2e_three_wrong_pins_lock_the_card_across_restarts() {
     let info = sim
         .shared
         .cards
-        .insert(sim.person(LOCK_PERSON), 0)
+        .insert(&sim.person(LOCK_PERSON), 0)
         .expect("insert");
     assert_eq!(
         info.link

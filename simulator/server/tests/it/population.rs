@@ -22,7 +22,7 @@ fn run(args: &[&str]) -> Vec<u8> {
 fn generate_is_byte_identical_per_seed_and_loads_with_the_named_fixtures() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    for name in ["a.jsonl", "b.jsonl", "c.jsonl.gz"] {
+    for name in ["a.jsonl", "b.jsonl", "c.jsonl.gz", "d.bin"] {
         run(&[
             "population",
             "generate",
@@ -41,7 +41,12 @@ fn generate_is_byte_identical_per_seed_and_loads_with_the_named_fixtures() {
         a.starts_with(b"{\"format\":\"sim-population\",\"version\":1,\"seed\":5,\"size\":300,")
     );
 
-    for file in [path("a.jsonl"), path("c.jsonl.gz")] {
+    assert!(
+        std::fs::read(path("d.bin"))
+            .unwrap()
+            .starts_with(b"SIMPOPF2")
+    );
+    for file in [path("a.jsonl"), path("c.jsonl.gz"), path("d.bin")] {
         let cfg = sim_server::config::PopulationConfig {
             seed: 1,
             size: 0,
@@ -51,6 +56,11 @@ fn generate_is_byte_identical_per_seed_and_loads_with_the_named_fixtures() {
         assert_eq!(pop.len(), named.persons.len() + 300);
         assert!(pop.person_by_id("P0000300").is_some());
         assert!(pop.person_by_id("valid-kokuho").is_some());
+        assert_eq!(
+            pop.person_id(0),
+            named.persons[0].id,
+            "named fixtures first"
+        );
     }
 
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&run(&[

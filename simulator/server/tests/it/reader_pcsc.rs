@@ -279,7 +279,7 @@ fn e2e_reader_face_mode_through_pcsc_reads_the_photo_and_a_damaged_one_gives_r11
     wait_reader(false);
     shared
         .cards
-        .insert_with_face(sim.person(PERSON), 0, sim_card::FaceImage::Corrupt)
+        .insert_with_face(&sim.person(PERSON), 0, sim_card::FaceImage::Corrupt)
         .expect("insert damaged card");
     wait_reader(true);
     let before = face_count(sim);
