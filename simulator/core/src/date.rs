@@ -16,12 +16,44 @@ pub fn parse_ymd(s: &str) -> Option<NaiveDate> {
 
 /// Formats `yyyyMMdd`.
 pub fn ymd(d: NaiveDate) -> String {
-    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+    if !(0..=9999).contains(&d.year()) {
+        return format!("{:04}{:02}{:02}", d.year(), d.month(), d.day());
+    }
+    let mut out = String::with_capacity(8);
+    push_ymd(&mut out, d);
+    out
+}
+
+fn push_ymd(out: &mut String, d: NaiveDate) {
+    push_digits(out, d.year() as u32, 4);
+    push_digits(out, d.month(), 2);
+    push_digits(out, d.day(), 2);
+}
+
+/// Appends the last `digits` decimal digits of `value`, zero-padded. The date formats run several
+/// times for every result and journal entry; `format!` costs several times more.
+fn push_digits(out: &mut String, value: u32, digits: u32) {
+    let mut div = 10u32.pow(digits - 1);
+    while div > 0 {
+        out.push(char::from(b'0' + (value / div % 10) as u8));
+        div /= 10;
+    }
 }
 
 /// Formats `yyyyMMddHHmmss`.
 pub fn ymdhms(t: NaiveDateTime) -> String {
-    t.format("%Y%m%d%H%M%S").to_string()
+    use chrono::Timelike;
+    if !(0..=9999).contains(&t.year()) || t.nanosecond() >= 1_000_000_000 {
+        // chrono's `%Y` for years of other than four digits (sign, more digits), and its `60`
+        // for a leap second.
+        return t.format("%Y%m%d%H%M%S").to_string();
+    }
+    let mut out = String::with_capacity(14);
+    push_ymd(&mut out, t.date());
+    push_digits(&mut out, t.hour(), 2);
+    push_digits(&mut out, t.minute(), 2);
+    push_digits(&mut out, t.second(), 2);
+    out
 }
 
 /// Age in completed years on `on` (a person born on 29 February ages on 1 March in common years,
@@ -82,5 +114,30 @@ mod tests {
         assert_eq!(age_on(d(1951, 11, 25), d(2026, 11, 25)), 75);
         assert_eq!(birthday(d(2000, 2, 29), 1), d(2001, 3, 1));
         assert_eq!(first_of_next_month(d(2026, 12, 31)), d(2027, 1, 1));
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn ymdhms_is_chronos_format() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        for t in [
+            d(2026, 11, 25).and_hms_opt(9, 30, 15).unwrap(),
+            d(5, 1, 2).and_hms_opt(0, 0, 0).unwrap(),
+            d(9999, 12, 31).and_hms_opt(23, 59, 59).unwrap(),
+            d(10000, 1, 1).and_hms_opt(1, 2, 3).unwrap(),
+            d(-1, 1, 1).and_hms_opt(1, 2, 3).unwrap(),
+            d(2016, 12, 31).and_hms_milli_opt(23, 59, 59, 1500).unwrap(),
+        ] {
+            assert_eq!(ymdhms(t), t.format("%Y%m%d%H%M%S").to_string(), "{t:?}");
+            let d = t.date();
+            assert_eq!(
+                ymd(d),
+                format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+            );
+        }
     }
 }

@@ -172,10 +172,9 @@ pub fn shift_jis_lossy(bytes: &[u8]) -> (String, bool) {
 /// half-width katakana in Shift_JIS (`ﾂｱ` = `C2 B1`) can form valid two-byte UTF-8, so valid UTF-8
 /// alone is not enough to call a Shift_JIS file mislabelled.
 pub fn looks_like_utf8_japanese(bytes: &[u8]) -> bool {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.chars().any(|c| c as u32 >= 0x800),
-        Err(_) => false,
-    }
+    // In valid UTF-8, a byte of 0xE0 or more is the lead of a sequence of three or four bytes,
+    // that is of a character of U+0800 and up; the byte scan first spares validating ASCII files.
+    bytes.iter().any(|&b| b >= 0xE0) && std::str::from_utf8(bytes).is_ok()
 }
 
 /// Reads the `encoding` pseudo-attribute of an XML declaration, if the document starts with one.

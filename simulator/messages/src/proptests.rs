@@ -244,6 +244,13 @@ pub(crate) fn round_trip<T>(value: &T, (encoding, style): (TextEncoding, XmlStyl
 where
     T: Serialize + DeserializeOwned,
 {
+    // The direct writer (xml/writer.rs) must write every message type, and exactly what
+    // quick-xml's serializer writes.
+    assert!(crate::xml::writes_directly(value));
+    assert_eq!(
+        crate::xml::write_text(value, encoding, style).expect("serializes"),
+        crate::xml::write_text_with_quick_xml(value, encoding, style).expect("serializes"),
+    );
     let bytes = write_document(value, encoding, style).expect("serializes");
     let (back, decoded) = read_document::<T>(&bytes).expect("reads back");
     assert_eq!(decoded.encoding, encoding);
@@ -306,6 +313,36 @@ proptest! {
     #[test]
     fn reading_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = read_document::<QualificationConfirmRequest>(&bytes);
+        prop_assert_eq!(read_request(&bytes), read_document::<QualificationConfirmRequest>(&bytes));
+    }
+
+    #[test]
+    fn utf8_japanese_detection_is_the_definition(bytes in proptest::collection::vec(any::<u8>(), 0..64), text in ".{0,16}") {
+        let by_definition = |b: &[u8]| std::str::from_utf8(b).is_ok_and(|t| t.chars().any(|c| c as u32 >= 0x800));
+        prop_assert_eq!(crate::encoding::looks_like_utf8_japanese(&bytes), by_definition(&bytes));
+        prop_assert_eq!(crate::encoding::looks_like_utf8_japanese(text.as_bytes()), by_definition(text.as_bytes()));
+    }
+
+    #[test]
+    fn the_one_pass_request_reader_agrees_with_the_general_one(
+        req in like(&full_request()),
+        style in styles(),
+        edit in 0usize..12,
+        at in any::<prop::sample::Index>(),
+    ) {
+        let mut text = crate::xml::write_text(&req, style.0, style.1).unwrap();
+        // Shapes the one pass leaves to the general path, at a random place.
+        let insert = [
+            "", "<!-- c -->", "&amp;", "&#x41;", " ", "\r\n", "<X/>", "<X>y</X>",
+            "<![CDATA[z]]>", "</XmlMsg>", "<MessageHeader>", "\u{2028}",
+        ][edit];
+        let mut i = at.index(text.len() + 1);
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        text.insert_str(i, insert);
+        let bytes = style.0.encode(&text);
+        prop_assert_eq!(read_request(&bytes), read_document::<QualificationConfirmRequest>(&bytes));
     }
 
     #[test]
@@ -319,6 +356,7 @@ proptest! {
         let at = flip.index(bytes.len());
         bytes[at] = byte;
         bytes.truncate(cut.index(bytes.len() + 1));
+        prop_assert_eq!(read_request(&bytes), read_document::<QualificationConfirmRequest>(&bytes));
         if let Ok((r, _)) = read_document::<QualificationConfirmRequest>(&bytes) {
             let _ = r.required();
         }

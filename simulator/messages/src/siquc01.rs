@@ -9,6 +9,9 @@ use serde_with::skip_serializing_none;
 
 use crate::xml::ReadError;
 
+mod fast_read;
+pub use fast_read::read_request;
+
 /// The request document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename = "XmlMsg")]

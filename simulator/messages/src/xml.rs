@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 
 use crate::encoding::{self, DecodeError, Decoded, TextEncoding};
 
+mod writer;
+
 /// The root element of every message.
 pub const ROOT: &str = "XmlMsg";
 
@@ -159,14 +161,56 @@ pub fn write_text<T: Serialize>(
     style: XmlStyle,
 ) -> Result<String, quick_xml::SeError> {
     let nl = if style.crlf { "\r\n" } else { "\n" };
+    let mut out = declaration(encoding, nl);
+    let declaration = out.len();
+    if writer::write(value, &mut out, style).is_err() {
+        // Something the direct writer leaves to quick-xml: the same document, the slow way.
+        out.truncate(declaration);
+        write_root_with_quick_xml(value, &mut out, style)?;
+    }
+    out.push_str(nl);
+    Ok(out)
+}
+
+/// [`write_text`] with quick-xml's serializer only: the reference the direct writer must match.
+#[cfg(test)]
+pub(crate) fn write_text_with_quick_xml<T: Serialize>(
+    value: &T,
+    encoding: TextEncoding,
+    style: XmlStyle,
+) -> Result<String, quick_xml::SeError> {
+    let nl = if style.crlf { "\r\n" } else { "\n" };
+    let mut out = declaration(encoding, nl);
+    write_root_with_quick_xml(value, &mut out, style)?;
+    out.push_str(nl);
+    Ok(out)
+}
+
+/// The XML declaration and its line end.
+fn declaration(encoding: TextEncoding, nl: &str) -> String {
     let mut out = String::with_capacity(4096);
     out.push_str("<?xml version=\"1.0\" encoding=\"");
     out.push_str(encoding.declaration_label());
     out.push_str("\" standalone=\"no\"?>");
     out.push_str(nl);
+    out
+}
+
+/// Whether the direct writer writes `value` itself (rather than leaving it to quick-xml).
+#[cfg(test)]
+pub(crate) fn writes_directly<T: Serialize>(value: &T) -> bool {
+    writer::write(value, &mut String::new(), XmlStyle::default()).is_ok()
+}
+
+/// Appends the root element of `value`, written by quick-xml's serde serializer.
+fn write_root_with_quick_xml<T: Serialize>(
+    value: &T,
+    out: &mut String,
+    style: XmlStyle,
+) -> Result<(), quick_xml::SeError> {
     {
         let mut sink = LineEnds {
-            out: &mut out,
+            out,
             crlf: style.crlf,
         };
         let mut ser = quick_xml::se::Serializer::new(&mut sink);
@@ -175,8 +219,7 @@ pub fn write_text<T: Serialize>(
         }
         value.serialize(ser)?;
     }
-    out.push_str(nl);
-    Ok(out)
+    Ok(())
 }
 
 /// Writes through to a string, turning each `\n` the serializer writes into CRLF when asked. XML
@@ -207,6 +250,105 @@ impl std::fmt::Write for LineEnds<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Shapes the wire types do not use today, so the property tests never see them: the direct
+    /// writer must still match quick-xml on each, or leave it to quick-xml.
+    #[test]
+    fn the_direct_writer_matches_quick_xml_on_every_shape() {
+        #[derive(Serialize)]
+        struct Inner {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            skipped: Option<String>,
+            #[serde(rename = "Empty")]
+            empty: Vec<String>,
+        }
+        #[derive(Serialize)]
+        struct Newtype(String);
+        #[derive(Serialize)]
+        #[serde(rename = "XmlMsg")]
+        struct Shapes {
+            #[serde(rename = "Absent")]
+            absent: Option<String>,
+            #[serde(rename = "EmptyText")]
+            empty_text: String,
+            #[serde(rename = "Markup")]
+            markup: String,
+            #[serde(rename = "LineEnds")]
+            line_ends: String,
+            #[serde(rename = "EmptyStruct")]
+            empty_struct: Inner,
+            #[serde(rename = "Item")]
+            items: Vec<Vec<String>>,
+            #[serde(rename = "Wrapped")]
+            wrapped: Newtype,
+            #[serde(rename = "Pair")]
+            pair: (String, String),
+            #[serde(rename = "Unit")]
+            unit: (),
+        }
+        #[derive(Serialize)]
+        #[serde(rename = "XmlMsg")]
+        struct Number {
+            #[serde(rename = "N")]
+            n: u32,
+        }
+        #[derive(Serialize)]
+        #[serde(rename = "XmlMsg")]
+        struct Attribute {
+            #[serde(rename = "@id")]
+            id: String,
+            #[serde(rename = "A")]
+            a: String,
+        }
+        #[derive(Serialize)]
+        #[serde(rename = "XmlMsg")]
+        struct Nothing {}
+        #[derive(Serialize)]
+        #[serde(rename = "名前")]
+        struct Japanese {
+            #[serde(rename = "項目")]
+            item: String,
+        }
+        let shapes = Shapes {
+            absent: None,
+            empty_text: String::new(),
+            markup: "a<b>&c \"d\" 'e' \t　ｶﾅ 髙".into(),
+            line_ends: "one\ntwo\r\nthree\r".into(),
+            empty_struct: Inner {
+                skipped: None,
+                empty: Vec::new(),
+            },
+            items: vec![vec!["x".into(), String::new()], vec![], vec!["y".into()]],
+            wrapped: Newtype("w".into()),
+            pair: ("p".into(), "q".into()),
+            unit: (),
+        };
+        fn same<T: Serialize>(value: &T) {
+            for indent in [0, 2, 4] {
+                for crlf in [false, true] {
+                    let style = XmlStyle { indent, crlf };
+                    for encoding in [TextEncoding::Utf8, TextEncoding::ShiftJis] {
+                        assert_eq!(
+                            write_text(value, encoding, style).unwrap(),
+                            write_text_with_quick_xml(value, encoding, style).unwrap(),
+                            "indent {indent}, crlf {crlf}"
+                        );
+                    }
+                }
+            }
+        }
+        same(&shapes);
+        assert!(writes_directly(&shapes));
+        assert!(!writes_directly(&Number { n: 7 }));
+        same(&Number { n: 7 });
+        same(&Attribute {
+            id: "1".into(),
+            a: "x".into(),
+        });
+        same(&Nothing {});
+        same(&Japanese { item: "値".into() });
+        assert!(write_text(&"text", TextEncoding::Utf8, XmlStyle::default()).is_err());
+    }
 
     #[test]
     fn well_formedness() {

@@ -30,6 +30,10 @@ use sim_server::dropbox::{self, DropboxConfig, WatchMode};
 use sim_server::serve::{ServeOptions, build_shared};
 use sim_server::shared::Shared;
 
+/// The allocator of the `simulator` binary (src/main.rs), so both endpoints run as they ship.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -249,9 +253,7 @@ fn main() {
     let engine_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
     let t = Instant::now();
     for i in 0..n {
-        let _ = sim_messages::xml::read_document::<QualificationConfirmRequest>(
-            &bodies[i % bodies.len()],
-        );
+        let _ = sim_messages::siquc01::read_request(&bodies[i % bodies.len()]);
     }
     let parse_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
     let t = Instant::now();

@@ -295,27 +295,33 @@ fn dispatch(
     let shared = shared.clone();
     let folders = folders.clone();
     let in_flight = in_flight.clone();
-    tokio::spawn(async move {
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        let task_name = name.clone();
-        let result =
-            tokio::task::spawn_blocking(move || answer(&shared, &folders, &task_name, fsync)).await;
+    let work = move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            answer(&shared, &folders, &name, fsync)
+        }));
         match result {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 tracing::error!(file = %name, error = %format!("{e:#}"), "cannot answer request; it stays in req/ and is retried")
             }
-            Err(e) => {
-                tracing::error!(file = %name, error = %e, "answer task failed; the request stays in req/")
+            Err(_) => {
+                tracing::error!(file = %name, "answer task failed; the request stays in req/")
             }
         }
         in_flight
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&name);
-    });
+    };
+    if delay.is_zero() {
+        // Straight to a blocking thread: one thread hand-off fewer on the round trip.
+        tokio::task::spawn_blocking(work);
+    } else {
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            tokio::task::spawn_blocking(work);
+        });
+    }
 }
 
 /// Answers `req/NAME`. Blocking.

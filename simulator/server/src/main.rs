@@ -13,6 +13,11 @@ use sim_server::clock::{Clock, SystemClock, VirtualClock};
 use sim_server::config::{Config, DEFAULT_CONFIG};
 use sim_server::serve::{ServeOptions, shutdown_signal};
 
+/// mimalloc rather than glibc malloc: the request paths allocate on one thread and free on
+/// another (tokio workers, the journal writer), which glibc handles slowly.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod persons;
 mod population;
 

@@ -384,8 +384,8 @@ impl Engine {
         bytes: &[u8],
         now: NaiveDateTime,
     ) -> Result<(QualificationConfirmResult, OutcomeSummary), Rejection> {
-        let (request, _) = xml::read_document::<QualificationConfirmRequest>(bytes)
-            .map_err(|e| Rejection::from_read(&e))?;
+        let (request, _) =
+            sim_messages::siquc01::read_request(bytes).map_err(|e| Rejection::from_read(&e))?;
         self.single_check_with(pop, references, &request, now)
     }
 

@@ -53,10 +53,11 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
         TextEncoding::Utf8 => "UTF-8",
         TextEncoding::ShiftJis => "Shift_JIS",
     };
-    let summary = outcome.summary().clone();
-    let (status, answer_name, bytes, content_type, name_header) = match outcome {
+    let (status, answer_name, bytes, summary, content_type, name_header) = match outcome {
         FileOutcome::Answered {
-            result_name, bytes, ..
+            result_name,
+            bytes,
+            summary,
         } => {
             // 薬剤・特定健診 PDF results, zipped bulk downloads, else XML.
             let lower = result_name.to_ascii_lowercase();
@@ -71,16 +72,20 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
                 StatusCode::OK,
                 result_name,
                 bytes,
+                summary,
                 content_type,
                 "x-oqs-result-name",
             )
         }
         FileOutcome::Rejected {
-            err_name, bytes, ..
+            err_name,
+            bytes,
+            summary,
         } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             err_name,
             bytes,
+            summary,
             format!("text/plain; charset={charset}"),
             "x-oqs-err-name",
         ),

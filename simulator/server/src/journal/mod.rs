@@ -145,7 +145,12 @@ CREATE TABLE IF NOT EXISTS journal (
     request_len INTEGER NOT NULL,
     answer_len INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS journal_request ON journal (request_name, request_sha256);
+-- Only the shared folder's entries are looked up by request (crash recovery, `file_answered`), so
+-- only they are indexed: an index over every HTTP request's random SHA-256 would dirty a random
+-- B-tree page per entry. `journal_request` indexed every channel (journals before 2026-12).
+DROP INDEX IF EXISTS journal_request;
+CREATE INDEX IF NOT EXISTS journal_file_request ON journal (request_name, request_sha256, request_mtime_ms)
+    WHERE channel = 'file';
 ";
 
 enum Msg {
@@ -375,9 +380,14 @@ fn writer(mut conn: Connection, mut log: bodies::BodyLog, rx: Receiver<Msg>, max
                     params![max_entries as i64],
                 )
                 .and_then(|_| {
-                    conn.query_row("SELECT min(body_segment) FROM journal", [], |r| {
-                        r.get::<_, Option<i64>>(0)
-                    })
+                    // Segments grow with the id, so the oldest row has the oldest segment: a
+                    // look-up by primary key, where `min(body_segment)` scanned the whole table.
+                    conn.query_row(
+                        "SELECT body_segment FROM journal ORDER BY id LIMIT 1",
+                        [],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()
                 });
             match pruned {
                 Ok(Some(oldest)) => {

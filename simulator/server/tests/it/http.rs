@@ -178,3 +178,11 @@ async fn web_api_login_and_search() {
     );
     server.stop().await;
 }
+
+#[test]
+fn request_hashes_are_lowercase_hex_sha256() {
+    assert_eq!(
+        sim_server::shared::sha256_hex(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
