@@ -7,11 +7,13 @@
 //!   for that date ([`mod@derive`]).
 //! - [`population`]: the set of persons and insurers with a lookup index by card keys.
 //! - [`engine`]: request documents in, result documents (or `.err` rejections) out.
+//! - [`disaster`]: disaster mode (災害時医療情報閲覧): activations, search without the card.
 //!
 //! Invariant: no IO and no clock. The current time is always a parameter.
 
 pub mod date;
 pub mod derive;
+pub mod disaster;
 pub mod eligibility;
 pub mod engine;
 pub mod insurer;
