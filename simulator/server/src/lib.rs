@@ -2,6 +2,7 @@
 //!
 //! - [`card`]: virtual My Number Cards in vsmartcard's vpcd readers (driver, PIN store).
 //! - [`dropbox`]: the shared folder (`req/`, `res/`, `face/`), crash-safe answering.
+//! - [`console`]: the web console (server-rendered pages on the HTTP listener: the patient screen).
 //! - [`http`]: the Web API, XML over HTTP and the admin API (`app(shared) -> Router`).
 //! - [`journal`]: the SQLite journal of every exchange.
 //! - [`reader`]: the face-auth card reader emulator (card check, consent, `face/` results).
@@ -18,6 +19,7 @@ pub mod client;
 pub mod clock;
 pub mod clock_cli;
 pub mod config;
+pub mod console;
 pub mod dropbox;
 pub mod http;
 pub mod jobs;

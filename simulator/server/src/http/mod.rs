@@ -5,6 +5,7 @@
 //! - the virtual cards' admin API (`/admin/cards…`), in `cards`.
 //! - the virtual clock (`/admin/clock`), in [`clock`].
 //! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
+//! - the web console (`/console/…`, `/` redirects there), in [`crate::console`].
 //!
 //! `app(shared)` builds the router without binding anything, so tests drive it in-process.
 
@@ -46,5 +47,6 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/reader/consents/{person}", get(reader::consents))
         .route("/admin/reader/{action}", post(reader::action))
         .route("/healthz", get(|| async { "ok\n" }))
+        .merge(crate::console::router())
         .with_state(shared)
 }
