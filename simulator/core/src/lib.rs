@@ -6,6 +6,8 @@
 //!   ([`eligibility`]), and age-dependent facts (未就学, 高齢受給者, 負担割合, 限度額区分) are derived
 //!   for that date ([`mod@derive`]).
 //! - [`population`]: the set of persons and insurers with a lookup index by card keys.
+//! - [`medical`]: 薬剤情報 and 特定健診情報 (domain types; records, consent and rendering behind
+//!   traits).
 //! - [`engine`]: request documents in, result documents (or `.err` rejections) out.
 //! - [`disaster`]: disaster mode (災害時医療情報閲覧): activations, search without the card.
 //!
@@ -19,6 +21,7 @@ pub mod engine;
 pub mod insurer;
 pub mod kana;
 pub mod keys;
+pub mod medical;
 pub mod person;
 pub mod population;
 pub mod qualification;

@@ -68,11 +68,23 @@ pub enum ErrorKey {
     BulkCriteria,
     /// The terminal is in a maintenance window (an injected fault; SegmentOfResult 9).
     TerminalMaintenance,
+    /// 薬剤・特定健診情報: the patient has not consented to this category at this facility.
+    MedicalNoConsent,
+    /// 薬剤・特定健診情報: the consent's `…AvailableTime` has passed.
+    MedicalConsentExpired,
+    /// 薬剤・特定健診情報: the consent was obtained by another facility.
+    MedicalOtherFacility,
+    /// 特定健診情報 asked by a pharmacy (点数表番号 4).
+    MedicalPharmacyCheckup,
+    /// 薬剤・特定健診情報: `FileCategory` is not one of the values for the request.
+    MedicalFileCategory,
+    /// 薬剤・特定健診情報: `StartDate` / `EndDate` are not `yyyyMM`, reversed, or in the future.
+    MedicalPeriod,
 }
 
 impl ErrorKey {
     /// Every key.
-    pub const ALL: [ErrorKey; 28] = [
+    pub const ALL: [ErrorKey; 34] = [
         ErrorKey::FileEmpty,
         ErrorKey::FileEncoding,
         ErrorKey::FileNotXml,
@@ -101,6 +113,12 @@ impl ErrorKey {
         ErrorKey::ReferenceNumberInvalid,
         ErrorKey::BulkCriteria,
         ErrorKey::TerminalMaintenance,
+        ErrorKey::MedicalNoConsent,
+        ErrorKey::MedicalConsentExpired,
+        ErrorKey::MedicalOtherFacility,
+        ErrorKey::MedicalPharmacyCheckup,
+        ErrorKey::MedicalFileCategory,
+        ErrorKey::MedicalPeriod,
     ];
 
     /// The key in the catalogue file.
@@ -134,6 +152,12 @@ impl ErrorKey {
             ErrorKey::ReferenceNumberInvalid => "reference.number",
             ErrorKey::BulkCriteria => "bulk.criteria",
             ErrorKey::TerminalMaintenance => "terminal.maintenance",
+            ErrorKey::MedicalNoConsent => "medical.no_consent",
+            ErrorKey::MedicalConsentExpired => "medical.consent_expired",
+            ErrorKey::MedicalOtherFacility => "medical.other_facility",
+            ErrorKey::MedicalPharmacyCheckup => "medical.pharmacy_checkup",
+            ErrorKey::MedicalFileCategory => "medical.file_category",
+            ErrorKey::MedicalPeriod => "medical.period",
         }
     }
 }

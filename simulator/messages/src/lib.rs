@@ -11,11 +11,14 @@ pub mod codes;
 pub mod encoding;
 pub mod file_name;
 pub mod imm;
+pub mod medreq;
 pub mod mucriteria;
 pub mod muquc;
 pub mod siquc01;
+pub mod tkk;
 pub mod webapi;
 pub mod xml;
+pub mod yzk;
 pub mod zip;
 
 pub use catalogue::{CatalogueEntry, ErrorCatalogue, ErrorKey};
@@ -27,3 +30,5 @@ pub use xml::{ReadError, XmlStyle};
 mod proptests;
 #[cfg(test)]
 mod proptests_bulk;
+#[cfg(test)]
+mod proptests_medinfo;

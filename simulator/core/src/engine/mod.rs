@@ -17,6 +17,7 @@
 pub mod bulk;
 mod card_check;
 mod criteria;
+pub mod medical;
 mod reference;
 mod refusal;
 mod result_item;
@@ -32,6 +33,7 @@ use sim_messages::{ErrorCatalogue, ErrorKey, MessageKind, TextEncoding};
 use crate::population::Population;
 pub use bulk::{BulkConfig, ReferencePlacement};
 pub use card_check::{CardCheck, CardConsents, ConsentWindow};
+pub use medical::MedicalConfig;
 pub use stores::{BulkJobs, MemoryStores, NoStores, ReferenceNumbers, StoreError, Stores};
 
 /// What `InsuredPartialContributionRatio` is reported for. The reconstructed layout only shows it
@@ -80,6 +82,8 @@ pub struct EngineConfig {
     pub bulk: BulkConfig,
     /// Longest 照会番号 accepted by `OQSsiimm01` / `OQSmuimm01`, in characters \[I\].
     pub reference_number_max_chars: usize,
+    /// 薬剤情報 / 特定健診情報 windows.
+    pub medical: MedicalConfig,
 }
 
 impl Default for EngineConfig {
@@ -97,6 +101,7 @@ impl Default for EngineConfig {
             err_template: "{code} {message}\r\n{detail}\r\n".to_owned(),
             bulk: BulkConfig::default(),
             reference_number_max_chars: 20,
+            medical: MedicalConfig::default(),
         }
     }
 }
@@ -321,6 +326,9 @@ impl Engine {
                     }
                     Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
                 }
+            }
+            MessageKind::DrugInformation | MessageKind::CheckupInformation => {
+                medical::answer(self, pop, stores, &parsed, bytes, now)?
             }
             other => {
                 let detail = format!(

@@ -7,8 +7,14 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use sim_messages::MessageKind;
+
+use crate::medical::{
+    Checkup, CheckupReport, ConsentGrant, ConsentRecords, DrugMonth, DrugReport, MedicalRecords,
+    MedicalRenderer, YearMonth,
+};
+use crate::person::Person;
 
 /// Why a store could not do what was asked. The request stays unanswered and is retried.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,6 +102,12 @@ pub struct Stores<'a> {
     pub references: &'a dyn ReferenceNumbers,
     /// Bulk jobs.
     pub jobs: &'a dyn BulkJobs,
+    /// The consent answers given at the reader.
+    pub consents: &'a dyn ConsentRecords,
+    /// 薬剤情報 and 特定健診情報 of the persons.
+    pub records: &'a dyn MedicalRecords,
+    /// PDF rendering of the reports.
+    pub renderer: &'a dyn MedicalRenderer,
 }
 
 impl std::fmt::Debug for Stores<'_> {
@@ -110,11 +122,14 @@ impl Stores<'static> {
         Stores {
             references: &NoStores,
             jobs: &NoStores,
+            consents: &NoStores,
+            records: &NoStores,
+            renderer: &NoStores,
         }
     }
 }
 
-/// No registrations and no jobs.
+/// No registrations, no jobs, no consent records, no medical records, no PDF.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoStores;
 
@@ -136,20 +151,67 @@ impl BulkJobs for NoStores {
     }
 }
 
-/// Both stores in memory (lost when dropped): for tests and benchmarks.
+impl ConsentRecords for NoStores {
+    fn latest_per_facility(&self, _: &str) -> Result<Vec<ConsentGrant>, StoreError> {
+        Err(StoreError::Unavailable)
+    }
+}
+
+impl MedicalRecords for NoStores {
+    fn drug_history(&self, _: &Person, _: YearMonth, _: YearMonth) -> Vec<DrugMonth> {
+        Vec::new()
+    }
+    fn checkups(&self, _: &Person, _: NaiveDate, _: NaiveDate) -> Vec<Checkup> {
+        Vec::new()
+    }
+}
+
+impl MedicalRenderer for NoStores {
+    fn drug_pdf(&self, _: &DrugReport) -> Result<Vec<u8>, StoreError> {
+        Err(StoreError::Unavailable)
+    }
+    fn checkup_pdf(&self, _: &CheckupReport) -> Result<Vec<u8>, StoreError> {
+        Err(StoreError::Unavailable)
+    }
+}
+
+/// The stores in memory (lost when dropped): for tests and benchmarks. It has consent records
+/// ([`MemoryStores::grant`]) but no medical records and no PDF renderer.
 #[derive(Debug, Default)]
 pub struct MemoryStores {
     references: Mutex<HashMap<(String, String), String>>,
     jobs: Mutex<Vec<(String, BulkJob)>>,
+    consents: Mutex<Vec<(String, ConsentGrant)>>,
 }
 
 impl MemoryStores {
-    /// Borrows both as [`Stores`].
+    /// Borrows them as [`Stores`].
     pub fn stores(&self) -> Stores<'_> {
         Stores {
             references: self,
             jobs: self,
+            consents: self,
+            records: &NoStores,
+            renderer: &NoStores,
         }
+    }
+
+    /// Records consent answers of `person_id`.
+    pub fn grant(&self, person_id: &str, grant: ConsentGrant) {
+        let mut c = self.consents.lock().unwrap_or_else(|e| e.into_inner());
+        c.push((person_id.to_owned(), grant));
+    }
+}
+
+impl ConsentRecords for MemoryStores {
+    fn latest_per_facility(&self, person_id: &str) -> Result<Vec<ConsentGrant>, StoreError> {
+        let c = self.consents.lock().unwrap_or_else(|e| e.into_inner());
+        let mut latest: Vec<ConsentGrant> = Vec::new();
+        for (_, g) in c.iter().filter(|(p, _)| p == person_id) {
+            latest.retain(|l| l.medical_institution_code != g.medical_institution_code);
+            latest.push(g.clone());
+        }
+        Ok(latest)
     }
 }
 
