@@ -224,6 +224,7 @@ impl Config {
             bail!("terminal.watch is \"auto\" or \"poll\", not {:?}", t.watch);
         }
         Ok(EngineConfig {
+            medical: sim_core::engine::MedicalConfig::default(),
             result_encoding: self.encoding()?,
             style: XmlStyle {
                 indent: t.indent,

@@ -80,9 +80,14 @@ impl JobStore {
 
     /// Both traits, for the engine.
     pub fn stores(&self) -> Stores<'_> {
+        // Medical records, consents and the PDF renderer are wired by the medical-information
+        // work (branch medinfo); until it lands here the engine answers without them.
         Stores {
             references: self,
             jobs: self,
+            consents: &sim_core::engine::NoStores,
+            records: &sim_core::engine::NoStores,
+            renderer: &sim_core::engine::NoStores,
         }
     }
 

@@ -13,6 +13,7 @@
 //! a redirect back to the page (post/redirect/get), so a reload never repeats an action; JavaScript
 //! adds the keypad and refreshes a page when the state changes behind it (admin API, CLI, scenario).
 
+pub mod disaster;
 pub mod reader;
 
 use std::sync::Arc;

@@ -20,6 +20,7 @@ use sim_core::disaster::{
     Activation, AuditAction, AuditRecord, Consent, DisasterError, DisasterMode, Grant, OpenRequest,
     Query, Refusal, SearchError, SearchResult,
 };
+use sim_core::medical::{MedicalRecords, MedicalRenderer};
 use sim_fixtures::facilities::{Facility, FacilityRegister};
 
 use store::{AuditRow, Store};
@@ -54,6 +55,21 @@ pub enum OpError {
     Store(#[from] rusqlite::Error),
 }
 
+/// Reads a time as typed: `yyyy-mm-ddTHH:MM:SS`, `yyyy-mm-ddTHH:MM` (an HTML datetime field),
+/// with a space instead of `T`, or a bare date `yyyy-mm-dd` (midnight).
+pub fn parse_time(s: &str) -> Result<NaiveDateTime, OpError> {
+    let t = s.trim().replace(' ', "T");
+    ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&t, f).ok())
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .ok_or_else(|| OpError::Invalid(format!("{s:?} is not a time (yyyy-mm-ddTHH:MM)")))
+}
+
 /// Who is acting at a facility terminal.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -73,6 +89,10 @@ pub struct Disaster {
     inner: Mutex<Inner>,
     /// The facility register (named facilities plus generated ones from the population seed).
     pub facilities: FacilityRegister,
+    /// Where the viewer's 薬剤・診療・特定健診 records come from.
+    pub records: Box<dyn MedicalRecords>,
+    /// Who renders them as PDF.
+    pub renderer: Box<dyn MedicalRenderer>,
 }
 
 impl std::fmt::Debug for Disaster {
@@ -92,6 +112,8 @@ impl Disaster {
         Ok(Disaster {
             inner: Mutex::new(Inner { mode, store }),
             facilities: FacilityRegister::generate(seed),
+            records: Box::new(sim_core::engine::NoStores),
+            renderer: Box::new(sim_core::engine::NoStores),
         })
     }
 

@@ -1,0 +1,2 @@
+//! placeholder
+pub const TERMINAL: &str = "/console/disaster/terminal";
