@@ -74,26 +74,3 @@ pub fn label(code: &str) -> String {
         .municipality(code)
         .map_or_else(|| code.to_owned(), |m| format!("{}{}", m.prefecture, m.name))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn areas_resolve() {
-        assert_eq!(resolve("131041").unwrap(), ["131041"]);
-        assert_eq!(resolve("新宿区").unwrap(), ["131041"]);
-        assert_eq!(resolve("東京都新宿区").unwrap(), ["131041"]);
-        let osaka = resolve("大阪市").unwrap();
-        assert!(osaka.contains(&"271276".to_owned()) && osaka.len() == 24, "{osaka:?}");
-        assert_eq!(resolve("271004").unwrap(), osaka);
-        let tokyo = resolve("13").unwrap();
-        assert_eq!(resolve("東京都").unwrap(), tokyo);
-        assert!(tokyo.len() > 50);
-        assert!(resolve("１３").is_ok());
-        assert!(resolve("999999").is_err());
-        assert!(resolve("どこか").is_err());
-        assert_eq!(prefectures().len(), 47);
-        assert_eq!(label("131041"), "東京都新宿区");
-    }
-}

@@ -4,6 +4,7 @@
 mod bulk;
 mod card;
 mod cli;
+mod disaster;
 mod files;
 mod http;
 mod population;

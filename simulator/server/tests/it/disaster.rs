@@ -1,0 +1,385 @@
+//! Disaster mode (災害時医療情報閲覧): the operator API with its token, search and view without the
+//! card inside and outside the window, per-facility extensions, the audit log and its CSV, the
+//! activations surviving a restart, and the console screens.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Duration;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use sim_server::clock::VirtualClock;
+use sim_server::serve::{ServeOptions, build_shared};
+use sim_server::shared::Shared;
+use tower::ServiceExt;
+
+use crate::support::*;
+
+/// 模擬四谷せせらぎ内科, 新宿区 (131041).
+const SHINJUKU_CLINIC: &str = "1310400013";
+/// 模擬新宿中央病院, 新宿区.
+const SHINJUKU_HOSPITAL: &str = "1310400021";
+/// 模擬梅田ひまわり内科, 大阪市北区 (271276).
+const UMEDA_CLINIC: &str = "2712700018";
+const TOKEN: &str = "test-operator-token";
+
+fn shared_in(dir: &std::path::Path) -> Arc<Shared> {
+    let mut opts = ServeOptions::new(test_config(), dir.join("oqs"), dir.join("state"));
+    opts.clock = Arc::new(VirtualClock::new(now(), false));
+    opts.admin_token = Some(TOKEN.into());
+    build_shared(&opts).unwrap()
+}
+
+async fn call(shared: &Arc<Shared>, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let response = sim_server::http::app(shared.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, body.to_vec())
+}
+
+async fn json_call(shared: &Arc<Shared>, req: Request<Body>) -> (StatusCode, Value) {
+    let (status, body) = call(shared, req).await;
+    let v = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    (status, v)
+}
+
+fn admin_post(path: &str, body: Value) -> Request<Body> {
+    Request::post(path)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn admin_get(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn search(facility: &str, query: Value) -> Request<Body> {
+    Request::post("/disaster/search")
+        .body(Body::from(
+            json!({"facility": facility, "operator": "看護師A", "query": query}).to_string(),
+        ))
+        .unwrap()
+}
+
+fn kouki_by_kana() -> Value {
+    json!({"name": "ﾀｶﾊｼ ｱｷﾗ", "birthdate": "1945-03-10", "sex": "male", "address": "新宿区"})
+}
+
+fn view(facility: &str, kind: &str) -> Request<Body> {
+    Request::get(format!(
+        "/disaster/view/valid-kouki?facility={facility}&operator=A&kind={kind}&consent=waived"
+    ))
+    .body(Body::empty())
+    .unwrap()
+}
+
+fn advance(shared: &Shared, by: Duration) {
+    shared.clock.control().unwrap().advance(by);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_acceptance_story_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = shared_in(dir.path());
+
+    // Nothing open yet: refused, and recorded.
+    let (status, v) = json_call(&shared, search(SHINJUKU_CLINIC, kouki_by_kana())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(v["reason"], "not-covered");
+
+    // The operator needs the token.
+    let open = json!({"areas": ["新宿区"], "days": 7, "title": "模擬豪雨"});
+    let req = Request::post("/admin/disaster/open")
+        .body(Body::from(open.to_string()))
+        .unwrap();
+    assert_eq!(call(&shared, req).await.0, StatusCode::UNAUTHORIZED);
+    let req = Request::post("/admin/disaster/open")
+        .header("authorization", "Bearer wrong")
+        .body(Body::from(open.to_string()))
+        .unwrap();
+    assert_eq!(call(&shared, req).await.0, StatusCode::UNAUTHORIZED);
+    let (status, a) = json_call(&shared, admin_post("/admin/disaster/open", open)).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    assert_eq!(a["id"], 1);
+    assert_eq!(a["phase"], "open");
+    assert_eq!(a["municipalities"][0]["code"], "131041");
+
+    // Inside the window, a facility there finds the patient without the card…
+    let (status, v) = json_call(&shared, search(SHINJUKU_CLINIC, kouki_by_kana())).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let hit = &v["hits"][0];
+    assert_eq!(hit["person"], "valid-kouki");
+    assert_eq!(hit["name"], "髙橋　昭");
+    assert_eq!(hit["qualification"]["insurer"], "39130018");
+    assert_eq!(hit["qualification"]["number"], "00012345");
+    assert_eq!(hit["qualification"]["branch"], "00");
+    // …also by insurance keys.
+    let by_keys = json!({"insurer": "39130018", "number": "12345", "birthdate": "19450310"});
+    let (status, v) = json_call(&shared, search(SHINJUKU_CLINIC, by_keys)).await;
+    assert_eq!((status, v["hits"][0]["person"].clone()), (StatusCode::OK, json!("valid-kouki")));
+    // …and views.
+    let (status, body) = call(&shared, view(SHINJUKU_CLINIC, "qualification")).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("髙橋　昭") && html.contains("39130018"), "{html}");
+    let (status, _) = call(&shared, view(SHINJUKU_CLINIC, "drug")).await;
+    assert_eq!(status, StatusCode::OK);
+    // A view needs a ground.
+    let req = Request::get(format!(
+        "/disaster/view/valid-kouki?facility={SHINJUKU_CLINIC}&kind=drug&consent="
+    ))
+    .body(Body::empty())
+    .unwrap();
+    assert_eq!(call(&shared, req).await.0, StatusCode::BAD_REQUEST);
+
+    // A facility elsewhere is refused.
+    let (status, v) = json_call(&shared, search(UMEDA_CLINIC, kouki_by_kana())).await;
+    assert_eq!((status, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("not-covered")));
+    assert_eq!(call(&shared, view(UMEDA_CLINIC, "qualification")).await.0, StatusCode::FORBIDDEN);
+
+    // After the window: refused.
+    advance(&shared, Duration::days(8));
+    let (status, v) = json_call(&shared, search(SHINJUKU_CLINIC, kouki_by_kana())).await;
+    assert_eq!((status, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("ended")));
+
+    // An extension works for that facility only.
+    let until = (now() + Duration::days(14)).format("%Y-%m-%dT%H:%M").to_string();
+    let (status, a) = json_call(
+        &shared,
+        admin_post(
+            "/admin/disaster/extend",
+            json!({"activation": 1, "facility": SHINJUKU_CLINIC, "until": until}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!(a["extensions"][0]["facility"], SHINJUKU_CLINIC);
+    assert_eq!(json_call(&shared, search(SHINJUKU_CLINIC, kouki_by_kana())).await.0, StatusCode::OK);
+    assert_eq!(call(&shared, view(SHINJUKU_CLINIC, "checkup")).await.0, StatusCode::OK);
+    let (status, v) = json_call(&shared, search(SHINJUKU_HOSPITAL, kouki_by_kana())).await;
+    assert_eq!((status, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("ended")));
+    // Extending a facility elsewhere is refused.
+    let (status, _) = json_call(
+        &shared,
+        admin_post(
+            "/admin/disaster/extend",
+            json!({"activation": 1, "facility": UMEDA_CLINIC, "until": until}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Closing ends the extension too.
+    let (status, _) = json_call(&shared, admin_post("/admin/disaster/close", json!({"activation": 1}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, v) = json_call(&shared, search(SHINJUKU_CLINIC, kouki_by_kana())).await;
+    assert_eq!((status, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("closed")));
+
+    // Every search and view is in the audit log, refused ones too.
+    let (status, rows) = json_call(&shared, admin_get("/admin/disaster/audit")).await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "refused", "search", "search", "view", "view", "refused", "refused", "refused",
+            "search", "view", "refused", "refused"
+        ]
+    );
+    let first_search = &rows[1];
+    assert_eq!(first_search["facility"], SHINJUKU_CLINIC);
+    assert_eq!(first_search["facility_name"], "模擬四谷せせらぎ内科");
+    assert_eq!(first_search["operator"], "看護師A");
+    assert_eq!(first_search["persons"], "valid-kouki");
+    assert!(first_search["query"].as_str().unwrap().contains("ﾀｶﾊｼ ｱｷﾗ"));
+    assert_eq!(rows[3]["consent"], "waived");
+    assert_eq!(rows[3]["at"], "2026-11-25T09:30:15");
+    // The CSV: header + one line per row, with a BOM; needs the token.
+    assert_eq!(
+        call(&shared, Request::get("/admin/disaster/audit.csv").body(Body::empty()).unwrap()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, csv) = call(&shared, admin_get("/admin/disaster/audit.csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert_eq!(csv.matches("\r\n").count(), 1 + actions.len());
+    assert!(csv.contains("view,1310400013,模擬四谷せせらぎ内科,A,1,waived,checkup (html),valid-kouki"), "{csv}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activations_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let shared = shared_in(dir.path());
+        let a = shared
+            .disaster
+            .open_mode("再起動", &["大阪市".into()], now(), now() + Duration::days(3), now())
+            .unwrap();
+        assert_eq!(a.municipalities.len(), 24);
+        shared
+            .disaster
+            .extend(1, UMEDA_CLINIC, now() + Duration::days(5), now())
+            .unwrap();
+        let second = shared
+            .disaster
+            .open_mode("", &["131041".into()], now(), now() + Duration::days(1), now())
+            .unwrap();
+        shared.disaster.close(second.id, now()).unwrap();
+    }
+    let shared = shared_in(dir.path());
+    let list = shared.disaster.activations();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].title, "再起動");
+    assert_eq!(list[0].extensions[0].facility, UMEDA_CLINIC);
+    assert!(list[1].closed_at.is_some());
+    let later = now() + Duration::days(4);
+    assert!(shared.disaster.authorize(UMEDA_CLINIC, later).is_ok());
+    assert!(shared.disaster.authorize("2712700026", later).is_err());
+    assert!(shared.disaster.authorize(SHINJUKU_CLINIC, now()).is_err());
+    // Ids continue after a restart.
+    let third = shared
+        .disaster
+        .open_mode("", &["13".into()], now(), now() + Duration::days(1), now())
+        .unwrap();
+    assert_eq!(third.id, 3);
+}
+
+#[test]
+fn areas_resolve_prefectures_municipalities_and_cities() {
+    use sim_server::disaster::areas::{label, prefectures, resolve};
+    assert_eq!(resolve("131041").unwrap(), ["131041"]);
+    assert_eq!(resolve("新宿区").unwrap(), ["131041"]);
+    assert_eq!(resolve("東京都新宿区").unwrap(), ["131041"]);
+    let osaka = resolve("大阪市").unwrap();
+    assert!(osaka.contains(&"271276".to_owned()) && osaka.len() == 24, "{osaka:?}");
+    assert_eq!(resolve("271004").unwrap(), osaka);
+    let tokyo = resolve("13").unwrap();
+    assert_eq!(resolve("東京都").unwrap(), tokyo);
+    assert!(tokyo.len() > 50);
+    assert!(resolve("１３").is_ok());
+    assert!(resolve("999999").is_err());
+    assert!(resolve("どこか").unwrap_err().contains("どこか"));
+    assert_eq!(prefectures().len(), 47);
+    assert_eq!(label("131041"), "東京都新宿区");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_operator_requests_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = shared_in(dir.path());
+    for (body, status, needle) in [
+        (json!({"areas": ["どこか"], "days": 1}), StatusCode::BAD_REQUEST, "どこか"),
+        (json!({"areas": ["13"]}), StatusCode::BAD_REQUEST, "days"),
+        (json!({"areas": [], "days": 1}), StatusCode::CONFLICT, "municipality"),
+        (json!({"areas": ["13"], "end": "2020-01-01T00:00"}), StatusCode::CONFLICT, "after the start"),
+        (json!({"areas": ["13"], "end": "tomorrow"}), StatusCode::BAD_REQUEST, "tomorrow"),
+        (json!({"areas": ["13"], "days": 1, "colour": 1}), StatusCode::BAD_REQUEST, "colour"),
+    ] {
+        let (s, v) = json_call(&shared, admin_post("/admin/disaster/open", body)).await;
+        assert_eq!(s, status, "{v}");
+        assert!(v.to_string().contains(needle), "{v}");
+    }
+    let (s, _) = json_call(&shared, admin_post("/admin/disaster/close", json!({"activation": 9}))).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, v) = json_call(&shared, search("9999999999", kouki_by_kana())).await;
+    assert_eq!((s, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("unknown-facility")));
+    let (s, _) = json_call(&shared, search(SHINJUKU_CLINIC, json!({"birthdate": "1945-03-10"}))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, facilities) = json_call(
+        &shared,
+        Request::get("/admin/disaster/facilities?area=新宿区&kind=pharmacy")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let list = facilities.as_array().unwrap();
+    assert!(!list.is_empty());
+    assert!(list.iter().all(|f| f["kind"] == "pharmacy" && f["lg_code"] == "131041"));
+    assert!(list.iter().all(|f| f["may_use"] == false));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_screens_drive_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = shared_in(dir.path());
+    let cookie = format!("{}={TOKEN}", sim_server::admin_token::COOKIE);
+    // Without the token: the login form.
+    let (status, body) = call(&shared, Request::get("/console/disaster").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(String::from_utf8(body).unwrap().contains("運用者ログイン"));
+    // The login link sets the cookie.
+    let response = sim_server::http::app(shared.clone())
+        .oneshot(Request::get(format!("/console/login?token={TOKEN}")).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(response.headers()["set-cookie"].to_str().unwrap().starts_with(&cookie));
+    // Open through the panel's form.
+    let form = "prefecture=13&title=%E6%A8%A1%E6%93%AC&area=131041&area=131016&start=2026-11-25T09:00&end=2026-12-02T09:00";
+    let req = Request::post("/console/disaster/open")
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    let (status, _) = call(&shared, req).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let a = &shared.disaster.activations()[0];
+    assert_eq!(a.municipalities, ["131016", "131041"]);
+    let (status, body) = call(
+        &shared,
+        Request::get("/console/disaster").header("cookie", &cookie).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("実施中") && html.contains("東京都千代田区"), "{html}");
+    // The facility terminal searches without the card.
+    let form = format!(
+        "facility={SHINJUKU_CLINIC}&operator=A&name=%E9%AB%98%E6%A9%8B%E6%98%AD&birthdate=1945-03-10&sex=&address="
+    );
+    let req = Request::post("/console/disaster/search")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    let (status, body) = call(&shared, req).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("data-person=\"valid-kouki\"") && html.contains("39130018"), "{html}");
+    // The viewer.
+    let (status, body) = call(
+        &shared,
+        Request::get(format!(
+            "/console/disaster/view/valid-kouki?facility={SHINJUKU_CLINIC}&operator=A&consent=oral&kind=qualification"
+        ))
+        .body(Body::empty())
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(body).unwrap().contains("東京都後期高齢者医療広域連合"));
+    assert_eq!(shared.disaster.audit().unwrap().len(), 2);
+    // The clock control jumps time.
+    let req = Request::post("/console/clock")
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("advance=7d"))
+        .unwrap();
+    assert_eq!(call(&shared, req).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(shared.clock.now(), now() + Duration::days(7));
+}
