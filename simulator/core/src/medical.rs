@@ -38,7 +38,9 @@ impl YearMonth {
         }
         let year = s[..4].parse().ok()?;
         let month = s[4..].parse().ok()?;
-        (1..=12).contains(&month).then_some(YearMonth { year, month })
+        (1..=12)
+            .contains(&month)
+            .then_some(YearMonth { year, month })
     }
 
     /// `yyyyMM`.

@@ -204,7 +204,10 @@ mod tests {
         assert_eq!(q.identification_number, "4567");
         assert_eq!(q.branch, Some("01"));
         assert_eq!(q.start_date, Some("202605"));
-        assert_eq!(FileCategory::parse(q.file_category), Some(FileCategory::Xml));
+        assert_eq!(
+            FileCategory::parse(q.file_category),
+            Some(FileCategory::Xml)
+        );
     }
 
     #[test]
@@ -227,7 +230,10 @@ mod tests {
     #[test]
     fn file_categories() {
         for code in ["1", "2", "3", "4"] {
-            assert_eq!(FileCategory::parse(code).map(FileCategory::code), Some(code));
+            assert_eq!(
+                FileCategory::parse(code).map(FileCategory::code),
+                Some(code)
+            );
         }
         assert!(FileCategory::parse("5").is_none());
         assert!(FileCategory::Pdf.is_pdf() && !FileCategory::Xml.is_pdf());

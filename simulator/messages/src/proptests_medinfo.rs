@@ -104,7 +104,9 @@ fn the_medinfo_templates_have_every_element() {
     assert_eq!(count(&tkk["MessageHeader"]["QualificationsInfo"]), 4);
     let info = &tkk["MessageBody"]["SpecificHealthCheckupInfo"][0];
     assert_eq!(
-        count(&info["HealthCheckupResultAndQuestionInfos"]["HealthCheckupResultAndQuestionInfo"][0]),
+        count(
+            &info["HealthCheckupResultAndQuestionInfos"]["HealthCheckupResultAndQuestionInfo"][0]
+        ),
         7
     );
 }

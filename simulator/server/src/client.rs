@@ -42,9 +42,7 @@ pub async fn request_with(
     for (k, v) in headers {
         req = req.header(*k, v);
     }
-    let req = req
-        .body(Full::new(body))
-        .context("building the request")?;
+    let req = req.body(Full::new(body)).context("building the request")?;
     let response = client
         .request(req)
         .await

@@ -366,6 +366,7 @@ pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
                     failure,
                 )
             }
+            Action::Disaster(d) => crate::disaster::scenario::step(&shared, d),
             Action::Fault(fault) => {
                 let label = faults.inject(*fault, clock.now());
                 (label, None)

@@ -26,8 +26,9 @@ use sim_messages::codes::SegmentOfResult;
 use sim_messages::file_name::RequestFileName;
 use sim_messages::medreq::{FileCategory, MedicalInfoQuery, MedicalInfoRequest};
 use sim_messages::tkk::{
-    CheckupInfoBody, CheckupInfoResult, CheckupInfoResultHeader, HealthCheckupResultAndQuestionInfo,
-    HealthCheckupResultAndQuestionInfos, QualificationsInfo, SpecificHealthCheckupInfo,
+    CheckupInfoBody, CheckupInfoResult, CheckupInfoResultHeader,
+    HealthCheckupResultAndQuestionInfo, HealthCheckupResultAndQuestionInfos, QualificationsInfo,
+    SpecificHealthCheckupInfo,
 };
 use sim_messages::yzk::{
     DiDateInf, DiDateInfs, DrugInf, DrugInfoBody, DrugInfoResult, DrugInfoResultHeader, DrugInfs,
@@ -95,21 +96,13 @@ pub(super) fn answer(
     let request = match xml::read_document::<MedicalInfoRequest>(bytes) {
         Ok((request, _)) => request,
         Err(e) => {
-            return Ok(engine.reject(
-                &parsed.request_name(),
-                Some(kind),
-                Rejection::from_read(&e),
-            ));
+            return Ok(engine.reject(&parsed.request_name(), Some(kind), Rejection::from_read(&e)));
         }
     };
     let q = match request.required() {
         Ok(q) => q,
         Err(e) => {
-            return Ok(engine.reject(
-                &parsed.request_name(),
-                Some(kind),
-                Rejection::from_read(&e),
-            ));
+            return Ok(engine.reject(&parsed.request_name(), Some(kind), Rejection::from_read(&e)));
         }
     };
     let mut summary = OutcomeSummary {
@@ -206,7 +199,9 @@ fn decide(
     if category.with_diagnosis() {
         needed.push(ConsentCategory::Diagnosis);
     }
-    if let Some(key) = consent_refusal(stores, &person.id, q.medical_institution_code, &needed, now)? {
+    if let Some(key) =
+        consent_refusal(stores, &person.id, q.medical_institution_code, &needed, now)?
+    {
         return Ok(Err(Refusal {
             key,
             patient: Some(patient),
@@ -220,7 +215,10 @@ fn decide(
             .and_then(|d| d.succ_opt())
             .unwrap_or(NaiveDate::MIN);
         let (from, to) = match period {
-            (Some(s), e) => (s.first_day().max(window_start), e.last_day().min(now.date())),
+            (Some(s), e) => (
+                s.first_day().max(window_start),
+                e.last_day().min(now.date()),
+            ),
             (None, e) => (window_start, e.last_day().min(now.date())),
         };
         let checkups = if from <= to {
@@ -294,7 +292,8 @@ fn find_person(
     q: &MedicalInfoQuery<'_>,
     enforce_check_digit: bool,
 ) -> Result<QualRef, ErrorKey> {
-    let insurer = InsurerNumber::parse(q.insurer_number).map_err(|_| ErrorKey::PersonInsurerNumber)?;
+    let insurer =
+        InsurerNumber::parse(q.insurer_number).map_err(|_| ErrorKey::PersonInsurerNumber)?;
     if enforce_check_digit && !insurer.has_valid_check_digit() {
         return Err(ErrorKey::PersonInsurerCheckDigit);
     }
@@ -313,7 +312,11 @@ fn find_person(
         .copied()
         .filter(|&r| {
             let c = &pop.qualification(r).card;
-            c.symbol.as_deref().map(normalize_key).filter(|s| !s.is_empty()) == symbol
+            c.symbol
+                .as_deref()
+                .map(normalize_key)
+                .filter(|s| !s.is_empty())
+                == symbol
                 && branch.as_ref().is_none_or(|b| *b == c.branch)
         })
         .collect();
@@ -334,7 +337,9 @@ fn consent_refusal(
     now: NaiveDateTime,
 ) -> Result<Option<ErrorKey>, StoreError> {
     let grants = stores.consents.latest_per_facility(person_id)?;
-    let mine = grants.iter().find(|g| g.medical_institution_code == facility);
+    let mine = grants
+        .iter()
+        .find(|g| g.medical_institution_code == facility);
     for &category in needed {
         match mine {
             Some(g) if g.gives(category) => {

@@ -156,7 +156,10 @@ async fn login_page(State(shared): State<Arc<Shared>>, Query(q): Query<LoginQuer
         Some(t) if shared.admin.matches(t) => with_cookie(&shared, q.back.as_deref()),
         Some(_) => (
             StatusCode::UNAUTHORIZED,
-            login_form(q.back.as_deref().unwrap_or(OPERATOR), Some("トークンが違います。")),
+            login_form(
+                q.back.as_deref().unwrap_or(OPERATOR),
+                Some("トークンが違います。"),
+            ),
         )
             .into_response(),
         None => login_form(q.back.as_deref().unwrap_or(OPERATOR), None).into_response(),
@@ -609,7 +612,10 @@ async fn viewer(
 ) -> Response {
     let back = url_with(
         TERMINAL,
-        &[("facility", Some(&p.facility)), ("operator", Some(&p.operator))],
+        &[
+            ("facility", Some(&p.facility)),
+            ("operator", Some(&p.operator)),
+        ],
     );
     match render_view(&shared, &person, &p) {
         Ok((kind, _, ViewOutput::Html(body))) => {
@@ -747,7 +753,8 @@ async fn clock_change(
         }
         if let Some(a) = f.advance.as_deref().filter(|s| !s.is_empty()) {
             clock.advance(
-                sim_scenario::parse_duration(a).ok_or_else(|| format!("{a:?} は期間ではありません"))?,
+                sim_scenario::parse_duration(a)
+                    .ok_or_else(|| format!("{a:?} は期間ではありません"))?,
             );
         }
         match f.mode.as_deref() {
@@ -761,7 +768,13 @@ async fn clock_change(
     match result {
         Ok(()) => see_other(&url_with(
             CLOCK,
-            &[("notice", Some(&format!("時刻を {} にしました", shared.clock.now().format(TIME))))],
+            &[(
+                "notice",
+                Some(&format!(
+                    "時刻を {} にしました",
+                    shared.clock.now().format(TIME)
+                )),
+            )],
         )),
         Err(e) => see_other(&url_with(CLOCK, &[("error", Some(&e))])),
     }

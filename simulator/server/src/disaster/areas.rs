@@ -70,7 +70,8 @@ pub fn resolve(area: &str) -> Result<Vec<String>, String> {
 
 /// The name of a municipality code (`東京都新宿区`), or the code itself if unknown.
 pub fn label(code: &str) -> String {
-    places()
-        .municipality(code)
-        .map_or_else(|| code.to_owned(), |m| format!("{}{}", m.prefecture, m.name))
+    places().municipality(code).map_or_else(
+        || code.to_owned(),
+        |m| format!("{}{}", m.prefecture, m.name),
+    )
 }

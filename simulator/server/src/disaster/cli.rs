@@ -137,7 +137,11 @@ fn headers(token: Option<&str>) -> Vec<(&'static str, String)> {
         .unwrap_or_default()
 }
 
-async fn post(args: &DisasterArgs, path: &str, body: &impl serde::Serialize) -> anyhow::Result<Bytes> {
+async fn post(
+    args: &DisasterArgs,
+    path: &str,
+    body: &impl serde::Serialize,
+) -> anyhow::Result<Bytes> {
     let json = serde_json::to_vec(body).context("encoding the request")?;
     crate::client::request_with(
         &args.server,
@@ -208,7 +212,8 @@ pub async fn run(args: DisasterArgs) -> anyhow::Result<()> {
                 days: *days,
                 title: title.clone(),
             };
-            let a: Value = serde_json::from_slice(&post(&args, "/admin/disaster/open", &body).await?)?;
+            let a: Value =
+                serde_json::from_slice(&post(&args, "/admin/disaster/open", &body).await?)?;
             print_activation(&a);
         }
         DisasterAction::Close { activation } => {
@@ -300,7 +305,11 @@ pub async fn run(args: DisasterArgs) -> anyhow::Result<()> {
                     s(&q["symbol"]),
                     s(&q["number"]),
                     s(&q["branch"]),
-                    if q["valid"].as_bool() == Some(true) { "有効" } else { "無効" }
+                    if q["valid"].as_bool() == Some(true) {
+                        "有効"
+                    } else {
+                        "無効"
+                    }
                 );
             }
             if v["truncated"].as_bool() == Some(true) {

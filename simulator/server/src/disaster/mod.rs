@@ -8,6 +8,7 @@
 
 pub mod areas;
 pub mod cli;
+pub mod scenario;
 pub mod store;
 pub mod view;
 
@@ -274,7 +275,11 @@ impl Disaster {
             outcome: format!(
                 "{}件{}",
                 result.hits.len(),
-                if result.truncated { "（以降省略）" } else { "" }
+                if result.truncated {
+                    "（以降省略）"
+                } else {
+                    ""
+                }
             ),
         })?;
         Ok(result)

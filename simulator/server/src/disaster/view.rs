@@ -181,9 +181,7 @@ pub fn pdf(
             cfg,
             now,
         )),
-        ViewKind::Checkup => {
-            renderer.checkup_pdf(&checkup_report(records, p, facility, cfg, now))
-        }
+        ViewKind::Checkup => renderer.checkup_pdf(&checkup_report(records, p, facility, cfg, now)),
     };
     r.map_err(|e| PdfError::Renderer(e.to_string()))
 }

@@ -45,7 +45,11 @@ fn error(e: &OpError) -> Response {
         OpError::UnknownFacility(_) => "unknown-facility",
         _ => "",
     };
-    (status, Json(json!({"error": e.to_string(), "reason": reason}))).into_response()
+    (
+        status,
+        Json(json!({"error": e.to_string(), "reason": reason})),
+    )
+        .into_response()
 }
 
 fn bad(msg: impl Into<String>) -> Response {
@@ -162,17 +166,12 @@ pub(super) async fn open(
         Err(r) => return r,
     };
     let now = shared.clock.now();
-    let result = window(b.start.as_deref(), b.end.as_deref(), b.days, now).and_then(
-        |(start, end)| {
-            shared.disaster.open_mode(
-                b.title.as_deref().unwrap_or(""),
-                &b.areas,
-                start,
-                end,
-                now,
-            )
-        },
-    );
+    let result =
+        window(b.start.as_deref(), b.end.as_deref(), b.days, now).and_then(|(start, end)| {
+            shared
+                .disaster
+                .open_mode(b.title.as_deref().unwrap_or(""), &b.areas, start, end, now)
+        });
     match result {
         Ok(a) => (StatusCode::CREATED, Json(activation_json(&shared, &a, now))).into_response(),
         Err(e) => error(&e),
@@ -205,8 +204,11 @@ pub(super) async fn extend(
         Err(r) => return r,
     };
     let now = shared.clock.now();
-    let result = parse_time(&b.until)
-        .and_then(|until| shared.disaster.extend(b.activation, &b.facility, until, now));
+    let result = parse_time(&b.until).and_then(|until| {
+        shared
+            .disaster
+            .extend(b.activation, &b.facility, until, now)
+    });
     match result {
         Ok(a) => Json(activation_json(&shared, &a, now)).into_response(),
         Err(e) => error(&e),
@@ -287,7 +289,11 @@ pub(super) async fn facilities(
         .facilities
         .all()
         .iter()
-        .filter(|f| codes.as_ref().is_none_or(|c| c.iter().any(|c| c == f.lg_code())))
+        .filter(|f| {
+            codes
+                .as_ref()
+                .is_none_or(|c| c.iter().any(|c| c == f.lg_code()))
+        })
         .filter(|f| kind.is_none_or(|k| f.kind == k))
         .take(filter.limit.unwrap_or(200))
         .map(|f| facility_json(&shared, f, now))
@@ -355,7 +361,11 @@ pub fn parse_sex(s: &str) -> Result<Option<Sex>, OpError> {
         "male" | "1" | "男" | "男性" => Some(Sex::Male),
         "female" | "2" | "女" | "女性" => Some(Sex::Female),
         "unset" | "3" => Some(Sex::Unset),
-        other => return Err(OpError::Invalid(format!("性別 {other:?}: male, female (1, 2)"))),
+        other => {
+            return Err(OpError::Invalid(format!(
+                "性別 {other:?}: male, female (1, 2)"
+            )));
+        }
     })
 }
 
@@ -366,7 +376,12 @@ impl QueryBody {
         let birthdate = chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d")
             .or_else(|_| chrono::NaiveDate::parse_from_str(b, "%Y%m%d"))
             .map_err(|_| OpError::Invalid(format!("生年月日 {b:?}: yyyy-mm-dd")))?;
-        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from);
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
         match (given(&self.insurer), given(&self.name)) {
             (Some(insurer), _) => Ok(Query::Insurance {
                 insurer,
@@ -489,7 +504,9 @@ pub fn render_view(
             .ok_or_else(|| OpError::Invalid(format!("format {f:?}: html or pdf")))?,
     };
     let consent = Consent::from_id(&p.consent).ok_or_else(|| {
-        OpError::Invalid("同意の区分を選んでください: oral（口頭同意）または waived（意識不明等）".into())
+        OpError::Invalid(
+            "同意の区分を選んでください: oral（口頭同意）または waived（意識不明等）".into(),
+        )
     })?;
     if format == Format::Pdf && kind == ViewKind::Qualification {
         return Err(OpError::Invalid(
@@ -542,12 +559,10 @@ pub(super) async fn view(
     UrlQuery(p): UrlQuery<ViewParams>,
 ) -> Response {
     match render_view(&shared, &person, &p) {
-        Ok((kind, _, ViewOutput::Html(body))) => crate::console::page(
-            kind.label(),
-            crate::console::disaster::TERMINAL,
-            body,
-        )
-        .into_response(),
+        Ok((kind, _, ViewOutput::Html(body))) => {
+            crate::console::page(kind.label(), crate::console::disaster::TERMINAL, body)
+                .into_response()
+        }
         Ok((kind, _, ViewOutput::Pdf(bytes))) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),

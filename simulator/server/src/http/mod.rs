@@ -11,8 +11,8 @@
 
 mod admin;
 mod cards;
-pub mod disaster;
 pub mod clock;
+pub mod disaster;
 mod reader;
 mod webapi;
 mod xml;

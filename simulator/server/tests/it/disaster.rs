@@ -125,12 +125,18 @@ async fn the_acceptance_story_over_http() {
     // …also by insurance keys.
     let by_keys = json!({"insurer": "39130018", "number": "12345", "birthdate": "19450310"});
     let (status, v) = json_call(&shared, search(SHINJUKU_CLINIC, by_keys)).await;
-    assert_eq!((status, v["hits"][0]["person"].clone()), (StatusCode::OK, json!("valid-kouki")));
+    assert_eq!(
+        (status, v["hits"][0]["person"].clone()),
+        (StatusCode::OK, json!("valid-kouki"))
+    );
     // …and views.
     let (status, body) = call(&shared, view(SHINJUKU_CLINIC, "qualification")).await;
     assert_eq!(status, StatusCode::OK);
     let html = String::from_utf8(body).unwrap();
-    assert!(html.contains("髙橋　昭") && html.contains("39130018"), "{html}");
+    assert!(
+        html.contains("髙橋　昭") && html.contains("39130018"),
+        "{html}"
+    );
     let (status, _) = call(&shared, view(SHINJUKU_CLINIC, "drug")).await;
     assert_eq!(status, StatusCode::OK);
     // A view needs a ground.
@@ -143,16 +149,27 @@ async fn the_acceptance_story_over_http() {
 
     // A facility elsewhere is refused.
     let (status, v) = json_call(&shared, search(UMEDA_CLINIC, kouki_by_kana())).await;
-    assert_eq!((status, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("not-covered")));
-    assert_eq!(call(&shared, view(UMEDA_CLINIC, "qualification")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        (status, v["reason"].clone()),
+        (StatusCode::FORBIDDEN, json!("not-covered"))
+    );
+    assert_eq!(
+        call(&shared, view(UMEDA_CLINIC, "qualification")).await.0,
+        StatusCode::FORBIDDEN
+    );
 
     // After the window: refused.
     advance(&shared, Duration::days(8));
     let (status, v) = json_call(&shared, search(SHINJUKU_CLINIC, kouki_by_kana())).await;
-    assert_eq!((status, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("ended")));
+    assert_eq!(
+        (status, v["reason"].clone()),
+        (StatusCode::FORBIDDEN, json!("ended"))
+    );
 
     // An extension works for that facility only.
-    let until = (now() + Duration::days(14)).format("%Y-%m-%dT%H:%M").to_string();
+    let until = (now() + Duration::days(14))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
     let (status, a) = json_call(
         &shared,
         admin_post(
@@ -163,10 +180,21 @@ async fn the_acceptance_story_over_http() {
     .await;
     assert_eq!(status, StatusCode::OK, "{a}");
     assert_eq!(a["extensions"][0]["facility"], SHINJUKU_CLINIC);
-    assert_eq!(json_call(&shared, search(SHINJUKU_CLINIC, kouki_by_kana())).await.0, StatusCode::OK);
-    assert_eq!(call(&shared, view(SHINJUKU_CLINIC, "checkup")).await.0, StatusCode::OK);
+    assert_eq!(
+        json_call(&shared, search(SHINJUKU_CLINIC, kouki_by_kana()))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&shared, view(SHINJUKU_CLINIC, "checkup")).await.0,
+        StatusCode::OK
+    );
     let (status, v) = json_call(&shared, search(SHINJUKU_HOSPITAL, kouki_by_kana())).await;
-    assert_eq!((status, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("ended")));
+    assert_eq!(
+        (status, v["reason"].clone()),
+        (StatusCode::FORBIDDEN, json!("ended"))
+    );
     // Extending a facility elsewhere is refused.
     let (status, _) = json_call(
         &shared,
@@ -179,10 +207,17 @@ async fn the_acceptance_story_over_http() {
     assert_eq!(status, StatusCode::CONFLICT);
 
     // Closing ends the extension too.
-    let (status, _) = json_call(&shared, admin_post("/admin/disaster/close", json!({"activation": 1}))).await;
+    let (status, _) = json_call(
+        &shared,
+        admin_post("/admin/disaster/close", json!({"activation": 1})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let (status, v) = json_call(&shared, search(SHINJUKU_CLINIC, kouki_by_kana())).await;
-    assert_eq!((status, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("closed")));
+    assert_eq!(
+        (status, v["reason"].clone()),
+        (StatusCode::FORBIDDEN, json!("closed"))
+    );
 
     // Every search and view is in the audit log, refused ones too.
     let (status, rows) = json_call(&shared, admin_get("/admin/disaster/audit")).await;
@@ -210,7 +245,14 @@ async fn the_acceptance_story_over_http() {
     assert_eq!(rows[3]["at"], "2026-11-25T09:30:15");
     // The CSV: header + one line per row, with a BOM; needs the token.
     assert_eq!(
-        call(&shared, Request::get("/admin/disaster/audit.csv").body(Body::empty()).unwrap()).await.0,
+        call(
+            &shared,
+            Request::get("/admin/disaster/audit.csv")
+                .body(Body::empty())
+                .unwrap()
+        )
+        .await
+        .0,
         StatusCode::UNAUTHORIZED
     );
     let (status, csv) = call(&shared, admin_get("/admin/disaster/audit.csv")).await;
@@ -218,7 +260,10 @@ async fn the_acceptance_story_over_http() {
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with('\u{feff}'));
     assert_eq!(csv.matches("\r\n").count(), 1 + actions.len());
-    assert!(csv.contains("view,1310400013,模擬四谷せせらぎ内科,A,1,waived,checkup (html),valid-kouki"), "{csv}");
+    assert!(
+        csv.contains("view,1310400013,模擬四谷せせらぎ内科,A,1,waived,checkup (html),valid-kouki"),
+        "{csv}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -228,7 +273,13 @@ async fn activations_survive_a_restart() {
         let shared = shared_in(dir.path());
         let a = shared
             .disaster
-            .open_mode("再起動", &["大阪市".into()], now(), now() + Duration::days(3), now())
+            .open_mode(
+                "再起動",
+                &["大阪市".into()],
+                now(),
+                now() + Duration::days(3),
+                now(),
+            )
             .unwrap();
         assert_eq!(a.municipalities.len(), 24);
         shared
@@ -237,7 +288,13 @@ async fn activations_survive_a_restart() {
             .unwrap();
         let second = shared
             .disaster
-            .open_mode("", &["131041".into()], now(), now() + Duration::days(1), now())
+            .open_mode(
+                "",
+                &["131041".into()],
+                now(),
+                now() + Duration::days(1),
+                now(),
+            )
             .unwrap();
         shared.disaster.close(second.id, now()).unwrap();
     }
@@ -266,7 +323,10 @@ fn areas_resolve_prefectures_municipalities_and_cities() {
     assert_eq!(resolve("新宿区").unwrap(), ["131041"]);
     assert_eq!(resolve("東京都新宿区").unwrap(), ["131041"]);
     let osaka = resolve("大阪市").unwrap();
-    assert!(osaka.contains(&"271276".to_owned()) && osaka.len() == 24, "{osaka:?}");
+    assert!(
+        osaka.contains(&"271276".to_owned()) && osaka.len() == 24,
+        "{osaka:?}"
+    );
     assert_eq!(resolve("271004").unwrap(), osaka);
     let tokyo = resolve("13").unwrap();
     assert_eq!(resolve("東京都").unwrap(), tokyo);
@@ -283,22 +343,53 @@ async fn bad_operator_requests_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     let shared = shared_in(dir.path());
     for (body, status, needle) in [
-        (json!({"areas": ["どこか"], "days": 1}), StatusCode::BAD_REQUEST, "どこか"),
+        (
+            json!({"areas": ["どこか"], "days": 1}),
+            StatusCode::BAD_REQUEST,
+            "どこか",
+        ),
         (json!({"areas": ["13"]}), StatusCode::BAD_REQUEST, "days"),
-        (json!({"areas": [], "days": 1}), StatusCode::CONFLICT, "municipality"),
-        (json!({"areas": ["13"], "end": "2020-01-01T00:00"}), StatusCode::CONFLICT, "after the start"),
-        (json!({"areas": ["13"], "end": "tomorrow"}), StatusCode::BAD_REQUEST, "tomorrow"),
-        (json!({"areas": ["13"], "days": 1, "colour": 1}), StatusCode::BAD_REQUEST, "colour"),
+        (
+            json!({"areas": [], "days": 1}),
+            StatusCode::CONFLICT,
+            "municipality",
+        ),
+        (
+            json!({"areas": ["13"], "end": "2020-01-01T00:00"}),
+            StatusCode::CONFLICT,
+            "after the start",
+        ),
+        (
+            json!({"areas": ["13"], "end": "tomorrow"}),
+            StatusCode::BAD_REQUEST,
+            "tomorrow",
+        ),
+        (
+            json!({"areas": ["13"], "days": 1, "colour": 1}),
+            StatusCode::BAD_REQUEST,
+            "colour",
+        ),
     ] {
         let (s, v) = json_call(&shared, admin_post("/admin/disaster/open", body)).await;
         assert_eq!(s, status, "{v}");
         assert!(v.to_string().contains(needle), "{v}");
     }
-    let (s, _) = json_call(&shared, admin_post("/admin/disaster/close", json!({"activation": 9}))).await;
+    let (s, _) = json_call(
+        &shared,
+        admin_post("/admin/disaster/close", json!({"activation": 9})),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
     let (s, v) = json_call(&shared, search("9999999999", kouki_by_kana())).await;
-    assert_eq!((s, v["reason"].clone()), (StatusCode::FORBIDDEN, json!("unknown-facility")));
-    let (s, _) = json_call(&shared, search(SHINJUKU_CLINIC, json!({"birthdate": "1945-03-10"}))).await;
+    assert_eq!(
+        (s, v["reason"].clone()),
+        (StatusCode::FORBIDDEN, json!("unknown-facility"))
+    );
+    let (s, _) = json_call(
+        &shared,
+        search(SHINJUKU_CLINIC, json!({"birthdate": "1945-03-10"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, facilities) = json_call(
         &shared,
@@ -310,7 +401,10 @@ async fn bad_operator_requests_are_explained() {
     assert_eq!(s, StatusCode::OK);
     let list = facilities.as_array().unwrap();
     assert!(!list.is_empty());
-    assert!(list.iter().all(|f| f["kind"] == "pharmacy" && f["lg_code"] == "131041"));
+    assert!(
+        list.iter()
+            .all(|f| f["kind"] == "pharmacy" && f["lg_code"] == "131041")
+    );
     assert!(list.iter().all(|f| f["may_use"] == false));
 }
 
@@ -320,16 +414,31 @@ async fn the_console_screens_drive_the_same_state() {
     let shared = shared_in(dir.path());
     let cookie = format!("{}={TOKEN}", sim_server::admin_token::COOKIE);
     // Without the token: the login form.
-    let (status, body) = call(&shared, Request::get("/console/disaster").body(Body::empty()).unwrap()).await;
+    let (status, body) = call(
+        &shared,
+        Request::get("/console/disaster")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(String::from_utf8(body).unwrap().contains("運用者ログイン"));
     // The login link sets the cookie.
     let response = sim_server::http::app(shared.clone())
-        .oneshot(Request::get(format!("/console/login?token={TOKEN}")).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(format!("/console/login?token={TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert!(response.headers()["set-cookie"].to_str().unwrap().starts_with(&cookie));
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .starts_with(&cookie)
+    );
     // Open through the panel's form.
     let form = "prefecture=13&title=%E6%A8%A1%E6%93%AC&area=131041&area=131016&start=2026-11-25T09:00&end=2026-12-02T09:00";
     let req = Request::post("/console/disaster/open")
@@ -343,12 +452,18 @@ async fn the_console_screens_drive_the_same_state() {
     assert_eq!(a.municipalities, ["131016", "131041"]);
     let (status, body) = call(
         &shared,
-        Request::get("/console/disaster").header("cookie", &cookie).body(Body::empty()).unwrap(),
+        Request::get("/console/disaster")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     let html = String::from_utf8(body).unwrap();
-    assert!(html.contains("実施中") && html.contains("東京都千代田区"), "{html}");
+    assert!(
+        html.contains("実施中") && html.contains("東京都千代田区"),
+        "{html}"
+    );
     // The facility terminal searches without the card.
     let form = format!(
         "facility={SHINJUKU_CLINIC}&operator=A&name=%E9%AB%98%E6%A9%8B%E6%98%AD&birthdate=1945-03-10&sex=&address="
@@ -360,7 +475,10 @@ async fn the_console_screens_drive_the_same_state() {
     let (status, body) = call(&shared, req).await;
     assert_eq!(status, StatusCode::OK);
     let html = String::from_utf8(body).unwrap();
-    assert!(html.contains("data-person=\"valid-kouki\"") && html.contains("39130018"), "{html}");
+    assert!(
+        html.contains("data-person=\"valid-kouki\"") && html.contains("39130018"),
+        "{html}"
+    );
     // The viewer.
     let (status, body) = call(
         &shared,
@@ -372,7 +490,11 @@ async fn the_console_screens_drive_the_same_state() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(String::from_utf8(body).unwrap().contains("東京都後期高齢者医療広域連合"));
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .contains("東京都後期高齢者医療広域連合")
+    );
     assert_eq!(shared.disaster.audit().unwrap().len(), 2);
     // The clock control jumps time.
     let req = Request::post("/console/clock")
@@ -382,4 +504,33 @@ async fn the_console_screens_drive_the_same_state() {
         .unwrap();
     assert_eq!(call(&shared, req).await.0, StatusCode::SEE_OTHER);
     assert_eq!(shared.clock.now(), now() + Duration::days(7));
+}
+
+#[test]
+fn disaster_steps_are_validated_with_positions() {
+    let known = sim_scenario::Known::fixtures().unwrap();
+    let text = "title: t\nclock: { start: 2026-12-01T09:00:00 }\nsteps:\n  - disaster-open: { areas: [新宿区] }\n  - disaster-search: { facility: \"1\", name: x, birthdate: 1945-03-10, refused: over }\n  - disaster-view: { facility: \"1\", person: p, kind: drugs }\n  - disaster-search: { facility: \"1\", name: x }\n  - expect-disaster-audit: { search: many }\n";
+    let diagnostics = sim_scenario::parse("bad.yaml", text, &known).unwrap_err();
+    let lines: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let all = lines.join("\n");
+    assert!(
+        all.contains("bad.yaml:4:") && all.contains("`for` is missing"),
+        "{all}"
+    );
+    assert!(
+        all.contains("bad.yaml:5:") && all.contains("unknown refusal `over`"),
+        "{all}"
+    );
+    assert!(
+        all.contains("bad.yaml:6:") && all.contains("`kind` is one of"),
+        "{all}"
+    );
+    assert!(
+        all.contains("bad.yaml:7:") && all.contains("`birthdate` is missing"),
+        "{all}"
+    );
+    assert!(
+        all.contains("bad.yaml:8:") && all.contains("is a count"),
+        "{all}"
+    );
 }
