@@ -459,7 +459,7 @@ fn terminal_page(
                 section.panel #search-panel {
                     h2 { "患者の検索（カードなし）" }
                     div.two {
-                        form #search-person method="post" action="/console/disaster/search" {
+                        form #search-person method="post" action="/console/disaster/search#results" {
                             h3 { "氏名・生年月日・性別・住所で検索" }
                             input type="hidden" name="facility" value=(f.code);
                             input type="hidden" name="operator" value=(operator);
@@ -475,7 +475,7 @@ fn terminal_page(
                             label { "住所（一部で可） " input #q-address type="text" name="address" value=(val(&q.address)); }
                             button.primary #search-button type="submit" { "検索" }
                         }
-                        form #search-insurance method="post" action="/console/disaster/search" {
+                        form #search-insurance method="post" action="/console/disaster/search#results" {
                             h3 { "保険者番号・記号・番号で検索" }
                             input type="hidden" name="facility" value=(f.code);
                             input type="hidden" name="operator" value=(operator);
@@ -506,7 +506,7 @@ fn terminal_page(
                                                 td { (h.birthdate.format("%Y/%m/%d")) } td { (h.address) }
                                                 @if let Some(q) = &h.qualification {
                                                     td.mono { (q.insurer) br; small { (q.insurer_name) } }
-                                                    td.mono { (q.symbol.as_deref().unwrap_or("")) "・" (q.number) "・" (q.branch) }
+                                                    td.mono { (q.symbol.as_deref().unwrap_or("－")) "・" (q.number) "・" (q.branch) }
                                                     td { @if q.valid { "有効" } @else { "無効" } }
                                                 } @else { td {} td {} td { "なし" } }
                                                 td {

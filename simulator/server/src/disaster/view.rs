@@ -194,7 +194,7 @@ fn header(pt: &Patient) -> Markup {
             tr {
                 th { "保険者番号" } td.mono { (pt.insurer_number) }
                 th { "記号・番号・枝番" }
-                td.mono { (pt.symbol.as_deref().unwrap_or("")) "・" (pt.number) "・" (pt.branch) }
+                td.mono { (pt.symbol.as_deref().unwrap_or("－")) "・" (pt.number) "・" (pt.branch) }
             }
         }
     }
