@@ -225,7 +225,6 @@ fn fingerprint(s: &ReaderStatus) -> String {
 
 fn body(shared: &Shared, status: &ReaderStatus, view: &View) -> Markup {
     html! {
-        h1 { "患者画面 — 顔認証付きカードリーダー" }
         div.reader-layout {
             section.device aria-label="顔認証付きカードリーダーの画面" {
                 div.device-screen #screen
@@ -266,6 +265,12 @@ fn mode_button(mode: &str, label: &str, hint: &str, primary: bool) -> Markup {
 
 fn screen(status: &ReaderStatus, view: &View) -> Markup {
     let message = status.message.as_deref();
+    // The number is shown large on the failure screen; its box gives the text alone.
+    let text = match (message, status.message_code) {
+        (Some(m), Some(code)) => m.strip_prefix(code).map(|t| t.trim_start_matches(':')),
+        _ => None,
+    }
+    .or(message);
     match status.screen {
         "idle" => html! {
             (icon(CARD_SVG))
@@ -369,7 +374,7 @@ fn screen(status: &ReaderStatus, view: &View) -> Markup {
         "failed" => html! {
             p.title { "本人確認ができませんでした" }
             @if let Some(code) = status.message_code { p.code #reader-code { (code) } }
-            @if let Some(m) = message { p.message #reader-message { (m) } }
+            @if let Some(t) = text { p.message #reader-message { (t) } }
             @if status.message_code == Some("MOCK-R104") {
                 p.sub { "ほかの方法で本人確認ができます" }
                 div.choices {

@@ -1,6 +1,7 @@
 //! Integration tests of the `simulator` server: the shared folder, HTTP, the journal, restarts.
 //! One test binary for the crate; each area is a module.
 
+mod browser;
 mod bulk;
 mod card;
 mod cli;
