@@ -38,7 +38,7 @@ mod parse;
 
 pub use model::{
     Action, CONSENT_NAMES, CardCheck, ClockSpec, DropRequest, Encoding, Fault, FaultScope,
-    RESULT_ELEMENTS, ReaderMode, Scenario, Step, Target, World,
+    InfoKind, MedicalInfoDrop, RESULT_ELEMENTS, ReaderMode, Scenario, Step, Target, World,
 };
 pub use parse::{Diagnostic, Known, parse, parse_duration, parse_file};
 

@@ -158,6 +158,29 @@ pub struct DropRequest {
     pub date: Option<NaiveDate>,
     /// LimitApplicationCertificateRelatedConsFlg 1 instead of 0.
     pub limit_consent: bool,
+    /// A 薬剤情報 / 特定健診情報 request instead of a qualification check (`info:`).
+    pub info: Option<MedicalInfoDrop>,
+}
+
+/// A `YZKsiquc01req_` / `TKKsiquc01req_` request of a drop step (`info: drug|checkup`,
+/// `file-category`, `facility`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MedicalInfoDrop {
+    /// Which information.
+    pub kind: InfoKind,
+    /// `FileCategory` (`1`–`4`; default `2`, XML).
+    pub file_category: String,
+    /// 医療機関コード of the request; by default the reader's.
+    pub facility: Option<String>,
+}
+
+/// The information asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InfoKind {
+    /// 薬剤情報 (`YZKsiquc01req_`).
+    Drug,
+    /// 特定健診情報 (`TKKsiquc01req_`).
+    Checkup,
 }
 
 /// What a dropped request carries.
@@ -178,9 +201,28 @@ pub enum Encoding {
     ShiftJis,
 }
 
-/// Element names of an `OQSsiquc01res_` result that `expect-result` may name.
+/// Element names of a result that `expect-result` may name (`OQSsiquc01res_`, and the drug and
+/// checkup results: `ResultCode`, `MessageContents`, `MeTrMonth`, `DrugN`, …). `ResultFile` is the
+/// result's file name (e.g. to expect a `.pdf`).
 pub const RESULT_ELEMENTS: &[&str] = &[
     "Address",
+    "AdmGendCode",
+    "Birth",
+    "Birthday",
+    "DataValue",
+    "DiDate",
+    "DrugC",
+    "DrugN",
+    "EffectiveTime",
+    "ItemCode",
+    "KanaName",
+    "KanasName",
+    "MeTrDiHCd",
+    "MeTrMonth",
+    "MessageContents",
+    "PrlsHCd",
+    "ResultCode",
+    "ResultFile",
     "ArbitraryFileIdentifier",
     "ArbitraryIdentifier",
     "Birthdate",

@@ -14,7 +14,7 @@ mod disaster;
 use crate::ScenarioError;
 use crate::model::{
     Action, CONSENT_NAMES, CardCheck, ClockSpec, DropRequest, Encoding, Fault, FaultScope,
-    RESULT_ELEMENTS, ReaderMode, Scenario, Step, Target, World,
+    InfoKind, MedicalInfoDrop, RESULT_ELEMENTS, ReaderMode, Scenario, Step, Target, World,
 };
 
 /// One problem of a script, at `file:line:column`.
@@ -100,7 +100,16 @@ const FAULT_KINDS: &[&str] = &[
     "malformed-result",
 ];
 const FAULT_HINT: &str = "e.g. `fault: { maintenance: 1h }`, `fault: { slow: 30s, requests: 2 }`, `fault: { slow: 30s, for: 1h }`, `fault: err`, `fault: { partial-result: 10s }`, `fault: malformed-result`";
-const DROP_OPTIONS: &[&str] = &["name", "encoding", "crlf", "date", "limit-consent"];
+const DROP_OPTIONS: &[&str] = &[
+    "name",
+    "encoding",
+    "crlf",
+    "date",
+    "limit-consent",
+    "info",
+    "file-category",
+    "facility",
+];
 const RAW_OPTIONS: &[&str] = &["name"];
 
 /// Validates the script `text` (read from `file`): the scenario, or every problem found.
@@ -777,6 +786,66 @@ impl Cx<'_> {
                 parsed
             }
         };
+        let info = match map.get_node("info") {
+            None => None,
+            Some(n) => match self.string(n, "info").as_deref() {
+                Some("drug") => Some(InfoKind::Drug),
+                Some("checkup") => Some(InfoKind::Checkup),
+                other => {
+                    if let Some(other) = other {
+                        self.error(
+                            n.span(),
+                            &format!("unknown information {other:?}"),
+                            Some("`drug` (YZKsiquc01req_) or `checkup` (TKKsiquc01req_)"),
+                        );
+                    }
+                    ok = false;
+                    None
+                }
+            },
+        };
+        let file_category = match map.get_node("file-category") {
+            None => "2".to_owned(),
+            Some(n) => {
+                let text = self.string(n, "file-category").unwrap_or_default();
+                if !["1", "2", "3", "4"].contains(&text.as_str()) {
+                    self.error(
+                        n.span(),
+                        &format!("bad file-category {text:?}"),
+                        Some("1 PDF, 2 XML, 3 PDF with 診療情報, 4 XML with 診療情報 (quote it: \"2\")"),
+                    );
+                    ok = false;
+                }
+                text
+            }
+        };
+        let facility = match map.get_node("facility") {
+            None => None,
+            Some(n) => {
+                let text = self.string(n, "facility").unwrap_or_default();
+                if text.len() != 10 || !text.bytes().all(|b| b.is_ascii_digit()) {
+                    self.error(
+                        n.span(),
+                        &format!("bad 医療機関コード {text:?}"),
+                        Some("10 digits, quoted, e.g. \"1319999990\""),
+                    );
+                    ok = false;
+                }
+                Some(text)
+            }
+        };
+        for key in ["file-category", "facility"] {
+            if info.is_none()
+                && let Some(n) = map.get_node(key)
+            {
+                self.error(
+                    n.span(),
+                    &format!("`{key}` applies to medical-information requests only"),
+                    Some("add `info: drug` or `info: checkup`"),
+                );
+                ok = false;
+            }
+        }
         ok.then_some(DropRequest {
             target,
             name,
@@ -784,6 +853,11 @@ impl Cx<'_> {
             crlf,
             date,
             limit_consent,
+            info: info.map(|kind| MedicalInfoDrop {
+                kind,
+                file_category,
+                facility,
+            }),
         })
     }
 

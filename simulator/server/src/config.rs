@@ -33,6 +33,28 @@ pub struct Config {
     pub reference_numbers: ReferenceNumberSettings,
     /// The face-auth card reader.
     pub reader: ReaderConfig,
+    /// 薬剤情報 / 特定健診情報.
+    #[serde(default)]
+    pub medical: MedicalSettings,
+}
+
+/// `[medical]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MedicalSettings {
+    /// Months of drug history, this month included.
+    pub drug_months: u32,
+    /// Years of 特定健診.
+    pub checkup_years: u32,
+}
+
+impl Default for MedicalSettings {
+    fn default() -> Self {
+        MedicalSettings {
+            drug_months: 36,
+            checkup_years: 5,
+        }
+    }
 }
 
 /// `[reader]`.
@@ -223,8 +245,14 @@ impl Config {
         if !matches!(t.watch.as_str(), "auto" | "poll") {
             bail!("terminal.watch is \"auto\" or \"poll\", not {:?}", t.watch);
         }
+        if self.medical.drug_months == 0 || self.medical.checkup_years == 0 {
+            bail!("medical.drug_months and medical.checkup_years are at least 1");
+        }
         Ok(EngineConfig {
-            medical: sim_core::engine::MedicalConfig::default(),
+            medical: sim_core::engine::MedicalConfig {
+                drug_months: self.medical.drug_months,
+                checkup_years: self.medical.checkup_years,
+            },
             result_encoding: self.encoding()?,
             style: XmlStyle {
                 indent: t.indent,

@@ -337,7 +337,7 @@ pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> an
     let now = shared.clock.now();
     let outcome = shared
         .engine
-        .handle_file_with(&shared.population, shared.jobs.stores(), name, &bytes, now)
+        .handle_file_with(&shared.population, shared.stores(), name, &bytes, now)
         .with_context(|| format!("answering {name}"))?;
     let summary = outcome.summary().clone();
     let answer_name = match &outcome {

@@ -85,9 +85,7 @@ impl JobStore {
         Stores {
             references: self,
             jobs: self,
-            consents: &sim_core::engine::NoStores,
-            records: &sim_core::engine::NoStores,
-            renderer: &sim_core::engine::NoStores,
+            ..Stores::none()
         }
     }
 

@@ -6,6 +6,7 @@
 //! - [`http`]: the Web API, XML over HTTP and the admin API (`app(shared) -> Router`).
 //! - [`journal`]: the SQLite journal of every exchange.
 //! - [`reader`]: the face-auth card reader emulator (card check, consent, `face/` results).
+//! - [`medinfo`]: 薬剤情報 / 特定健診情報: synthetic records, consent lookup, PDF rendering.
 //! - [`jobs`]: bulk jobs and 照会番号 registrations in SQLite, behind the engine's store traits.
 //! - [`disaster`]: disaster mode (災害時医療情報閲覧): activations, search without the card, views,
 //!   audit log; [`admin_token`] guards the operator's parts.
@@ -28,6 +29,7 @@ pub mod dropbox;
 pub mod http;
 pub mod jobs;
 pub mod journal;
+pub mod medinfo;
 pub mod reader;
 pub mod scenario_run;
 pub mod serve;

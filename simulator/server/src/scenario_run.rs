@@ -271,9 +271,14 @@ pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
     for (index, step) in scenario.steps.iter().enumerate() {
         let (label, failure) = match &step.action {
             Action::Drop(d) => {
+                let prefix = match d.info.as_ref().map(|i| i.kind) {
+                    None => "OQSsiquc01",
+                    Some(sim_scenario::InfoKind::Drug) => "YZKsiquc01",
+                    Some(sim_scenario::InfoKind::Checkup) => "TKKsiquc01",
+                };
                 let name = d.name.clone().unwrap_or_else(|| {
                     format!(
-                        "OQSsiquc01req_{}{:03}.xml",
+                        "{prefix}req_{}{:03}.xml",
                         clock.now().format("%Y%m%d%H%M%S"),
                         index + 1
                     )
@@ -283,7 +288,8 @@ pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
                     Target::Raw(_) => "raw bytes".into(),
                 };
                 let mut label = format!("drop {what} as {name}");
-                let bytes = request_bytes(d, &named, clock.now().date())
+                let facility = &shared.reader.settings().medical_institution_code;
+                let bytes = request_bytes(d, &named, clock.now().date(), facility)
                     .with_context(|| format!("line {}: building the request", step.line))?;
                 let (answer, new, notes) =
                     drop_and_answer(&shared, &folders, &clock, &mut faults, &name, &bytes)
@@ -443,12 +449,19 @@ fn compare(name: &str, bytes: &[u8], want: &BTreeMap<String, String>) -> Option<
     let text = without_search_echo(&decode(bytes));
     let wrong: Vec<String> = want
         .iter()
-        .filter_map(|(k, v)| match (element(&text, k), v.trim()) {
-            (None, "~") => None,
-            (Some(got), "~") => Some(format!("{k} is \"{got}\", expected it absent")),
-            (Some(got), v) if got.trim() == v => None,
-            (Some(got), v) => Some(format!("{k} is \"{got}\", expected \"{v}\"")),
-            (None, v) => Some(format!("{k} is absent, expected \"{v}\"")),
+        .filter_map(|(k, v)| {
+            let got = if k == "ResultFile" {
+                Some(name.to_owned())
+            } else {
+                element(&text, k)
+            };
+            match (got, v.trim()) {
+                (None, "~") => None,
+                (Some(got), "~") => Some(format!("{k} is \"{got}\", expected it absent")),
+                (Some(got), v) if got.trim() == v => None,
+                (Some(got), v) => Some(format!("{k} is \"{got}\", expected \"{v}\"")),
+                (None, v) => Some(format!("{k} is absent, expected \"{v}\"")),
+            }
         })
         .collect();
     (!wrong.is_empty()).then(|| format!("{name}: {}", wrong.join("; ")))
@@ -764,12 +777,16 @@ fn request_bytes(
     d: &DropRequest,
     named: &sim_fixtures::NamedFixtures,
     today: NaiveDate,
+    facility: &str,
 ) -> anyhow::Result<Vec<u8>> {
     let id = match &d.target {
         Target::Raw(text) => return Ok(text.as_bytes().to_vec()),
         Target::Person(id) => id,
     };
     let date = d.date.unwrap_or(today);
+    if let Some(info) = &d.info {
+        return crate::medinfo::scenario_request(d, info, named, date, facility);
+    }
     let search = if let Some(p) = named.persons.iter().find(|p| &p.id == id) {
         let q = p
             .card_on(date)

@@ -107,11 +107,17 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         &opts.state_dir.join("state.sqlite3"),
     )
     .context("opening the reader's consent store")?;
-    let disaster = crate::disaster::Disaster::open(
+    let mut disaster = crate::disaster::Disaster::open(
         &opts.state_dir.join("state.sqlite3"),
         opts.config.population.seed,
     )
     .context("opening the disaster-mode store")?;
+    let medical = sim_fixtures::medical::SyntheticMedical::with_register(
+        opts.config.population.seed,
+        disaster.facilities.clone(),
+    );
+    disaster.records = Box::new(medical.clone());
+    disaster.renderer = Box::new(crate::medinfo::PdfRenderer);
     Ok(Shared {
         engine,
         population,
@@ -129,6 +135,7 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
             opts.admin_token.clone(),
             opts.admin_allow_remote,
         ),
+        medical,
     }
     .into_ref())
 }

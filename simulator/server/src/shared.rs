@@ -39,12 +39,25 @@ pub struct Shared {
     pub disaster: crate::disaster::Disaster,
     /// The operator token of the admin parts.
     pub admin: crate::admin_token::AdminAuth,
+    /// 薬剤情報 and 特定健診情報 of the population (derived on demand from the seed).
+    pub medical: sim_fixtures::medical::SyntheticMedical,
 }
 
 impl Shared {
     /// Wraps it for sharing.
     pub fn into_ref(self) -> Arc<Shared> {
         Arc::new(self)
+    }
+
+    /// Everything the engine remembers or looks up: bulk jobs, 照会番号, the reader's consent
+    /// records, the medical records and the PDF renderer.
+    pub fn stores(&self) -> sim_core::engine::Stores<'_> {
+        sim_core::engine::Stores {
+            consents: &self.reader,
+            records: &self.medical,
+            renderer: &crate::medinfo::PdfRenderer,
+            ..self.jobs.stores()
+        }
     }
 }
 

@@ -327,7 +327,14 @@ pub(super) fn units(
                     .as_deref()
                     .unwrap_or(""),
             };
-            let result = answer(engine, pop, references, &check, job.ready_at);
+            let result = answer(
+                engine,
+                pop,
+                references,
+                &super::NoStores,
+                &check,
+                job.ready_at,
+            );
             let Some(body) = result.body else {
                 // The header was checked at upload; report a late failure on the unit anyway.
                 return BulkConfirmUnit {

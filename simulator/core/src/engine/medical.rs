@@ -1,5 +1,5 @@
 //! `YZKsiquc01req_` (薬剤情報) and `TKKsiquc01req_` (特定健診情報): the rules, then the result as
-//! XML (`FileCategory` 2/4) or PDF (1/3, rendered by the [`MedicalRenderer`] of the stores).
+//! XML (`FileCategory` 2/4) or PDF (1/3, rendered by the [`MedicalRenderer`](crate::medical::MedicalRenderer) of the stores).
 //!
 //! Checked in this order, each refusal answered with `SegmentOfResult` 9, `ErrorCode` /
 //! `ErrorMessage`, `ResultCode` 2 and `MessageContents` (an XML result even when a PDF was asked
@@ -244,6 +244,11 @@ fn decide(
         } else {
             Vec::new()
         };
+        // Nothing dispensed after today (the generator knows months, not the clock).
+        for m in &mut months {
+            m.days.retain(|d| d.dispensed <= now.date());
+        }
+        months.retain(|m| !m.days.is_empty());
         if !category.with_diagnosis() {
             for m in &mut months {
                 for d in &mut m.days {
@@ -263,6 +268,30 @@ fn decide(
         })
     };
     Ok(Ok((report, category)))
+}
+
+/// When the patient consented to 限度額 at `facility`'s reader, if that consent is the latest
+/// answer there and still valid at `now`: qualification results of the same facility then carry
+/// the 限度額 data (item 4 of the issue: consistent with the consent records).
+pub(super) fn stored_limit_consent(
+    consents: &dyn crate::medical::ConsentRecords,
+    facility: &str,
+    person_id: &str,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    let grants = match consents.latest_per_facility(person_id) {
+        Ok(g) => g,
+        Err(StoreError::Unavailable) => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "consent records unavailable; 限度額 from the request flag only");
+            return None;
+        }
+    };
+    grants
+        .into_iter()
+        .find(|g| g.medical_institution_code == facility)
+        .filter(|g| g.limit && now <= g.available_until)
+        .map(|g| g.at)
 }
 
 /// 点数表番号 4 (調剤): the 3rd digit of the 医療機関コード.

@@ -315,7 +315,18 @@ impl Engine {
                 }
             }
             MessageKind::SingleQualification => {
-                match self.single_check_bytes_with(pop, stores.references, bytes, now) {
+                let read = xml::read_document::<QualificationConfirmRequest>(bytes)
+                    .map_err(|e| Rejection::from_read(&e))
+                    .and_then(|(request, _)| {
+                        self.single_check_with_consents(
+                            pop,
+                            stores.references,
+                            stores.consents,
+                            &request,
+                            now,
+                        )
+                    });
+                match read {
                     Ok((result, mut summary)) => {
                         summary.kind = Some(parsed.kind);
                         FileOutcome::Answered {
@@ -386,8 +397,21 @@ impl Engine {
         request: &QualificationConfirmRequest,
         now: NaiveDateTime,
     ) -> Result<(QualificationConfirmResult, OutcomeSummary), Rejection> {
+        self.single_check_with_consents(pop, references, &NoStores, request, now)
+    }
+
+    /// [`Engine::single_check_with`], also showing 限度額 data when the patient's latest answers at
+    /// this facility's reader consented to it and are still valid (`consents`).
+    pub fn single_check_with_consents(
+        &self,
+        pop: &Population,
+        references: &dyn ReferenceNumbers,
+        consents: &dyn crate::medical::ConsentRecords,
+        request: &QualificationConfirmRequest,
+        now: NaiveDateTime,
+    ) -> Result<(QualificationConfirmResult, OutcomeSummary), Rejection> {
         let checked = request.required().map_err(|e| Rejection::from_read(&e))?;
-        let result = single::answer(self, pop, references, &checked, now);
+        let result = single::answer(self, pop, references, consents, &checked, now);
         let summary = summarize(&result);
         Ok((result, summary))
     }
@@ -467,5 +491,7 @@ fn summarize(result: &QualificationConfirmResult) -> OutcomeSummary {
 
 #[cfg(test)]
 mod bulk_tests;
+#[cfg(test)]
+mod medical_tests;
 #[cfg(test)]
 mod tests;

@@ -27,6 +27,7 @@ pub(super) fn answer(
     engine: &Engine,
     pop: &Population,
     references: &dyn ReferenceNumbers,
+    consents: &dyn crate::medical::ConsentRecords,
     req: &SingleCheck<'_>,
     now: NaiveDateTime,
 ) -> QualificationConfirmResult {
@@ -78,9 +79,25 @@ pub(super) fn answer(
         }
     };
 
-    let consent = Consent {
-        limit_flag: req.limit_consent_flag == "1",
-        time: now,
+    // 限度額: the request's flag, or the patient's still valid consent at this facility's reader.
+    let consent_for = |person_id: &str| match super::medical::stored_limit_consent(
+        consents,
+        req.medical_institution_code,
+        person_id,
+        now,
+    ) {
+        _ if req.limit_consent_flag == "1" => Consent {
+            limit_flag: true,
+            time: now,
+        },
+        Some(at) => Consent {
+            limit_flag: true,
+            time: at,
+        },
+        None => Consent {
+            limit_flag: false,
+            time: now,
+        },
     };
     let decision = decide(pop, &query, date);
     let validity = decision.validity();
@@ -115,6 +132,7 @@ pub(super) fn answer(
             results: refs
                 .into_iter()
                 .map(|r| {
+                    let consent = consent_for(&pop.person(r).id);
                     let mut item = build_item(pop, r, date, cfg.partial_ratio, &consent);
                     item.reference_number = references
                         .reference_number(req.medical_institution_code, &pop.person(r).id);

@@ -106,7 +106,8 @@ impl std::fmt::Debug for Disaster {
 
 impl Disaster {
     /// Opens the store at `db` and reads back the activations; the register is generated from
-    /// `seed`.
+    /// `seed`. The medical records and the renderer start empty ([`sim_core::engine::NoStores`]);
+    /// `serve` sets the population's.
     pub fn open(db: &Path, seed: u64) -> rusqlite::Result<Disaster> {
         let store = Store::open(db)?;
         let mode = DisasterMode::from_activations(store.activations()?);

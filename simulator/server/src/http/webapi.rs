@@ -125,9 +125,10 @@ pub(super) async fn search(
         }
     };
     let now = shared.clock.now();
-    let (result, mut summary) = match shared.engine.single_check_with(
+    let (result, mut summary) = match shared.engine.single_check_with_consents(
         &shared.population,
         &shared.jobs,
+        &shared.reader,
         &request.xml_msg,
         now,
     ) {

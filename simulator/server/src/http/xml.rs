@@ -32,19 +32,17 @@ pub(super) async fn post_named(
 
 fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
     let now = shared.clock.now();
-    let outcome = match shared.engine.handle_file_with(
-        &shared.population,
-        shared.jobs.stores(),
-        name,
-        body,
-        now,
-    ) {
-        Ok(outcome) => outcome,
-        Err(e) => {
-            tracing::error!(file = %name, error = %e, "cannot answer over http");
-            return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
-        }
-    };
+    let outcome =
+        match shared
+            .engine
+            .handle_file_with(&shared.population, shared.stores(), name, body, now)
+        {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::error!(file = %name, error = %e, "cannot answer over http");
+                return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
+            }
+        };
     let encoding = shared.engine.config().result_encoding;
     let charset = match encoding {
         TextEncoding::Utf8 => "UTF-8",

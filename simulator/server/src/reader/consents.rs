@@ -1,5 +1,5 @@
 //! The patients' consent answers at the reader, kept in SQLite (`reader_consents` in the state
-//! database) for later issues (薬剤・特定健診・診療情報 requests check them). One row per finished card
+//! database); the 薬剤・特定健診 requests and 限度額 in qualification results read them. One row per finished card
 //! check; its row id numbers the face file. Also the 保険証利用登録 done at the reader (初回登録,
 //! table `reader_registrations`), so a registered card stays registered across restarts.
 

@@ -649,3 +649,36 @@ pub fn verify_proof(shared: &Shared, proof: &Proof, nonce: &[u8]) -> Result<Stri
         .map(str::to_owned)
         .ok_or(ReaderMessage::CardRefused)
 }
+
+/// The reader's consent records, for the engine's 薬剤情報 / 特定健診情報 rules: the latest answers
+/// per facility, with `…AvailableTime` from the `[reader]` window.
+impl sim_core::medical::ConsentRecords for Readers {
+    fn latest_per_facility(
+        &self,
+        person_id: &str,
+    ) -> Result<Vec<sim_core::medical::ConsentGrant>, sim_core::engine::StoreError> {
+        let records = self
+            .consents
+            .for_person(person_id)
+            .map_err(|e| sim_core::engine::StoreError::Failed(e.to_string()))?;
+        let mut latest: Vec<sim_core::medical::ConsentGrant> = Vec::new();
+        for r in records {
+            let Ok(at) = NaiveDateTime::parse_from_str(&r.at, "%Y%m%d%H%M%S") else {
+                tracing::warn!(id = r.id, at = %r.at, "unreadable consent time; record ignored");
+                continue;
+            };
+            latest.retain(|g| g.medical_institution_code != r.medical_institution_code);
+            let [drug, checkup, diagnosis, _operation, limit, _specific] = r.answers;
+            latest.push(sim_core::medical::ConsentGrant {
+                medical_institution_code: r.medical_institution_code,
+                at,
+                available_until: self.settings.window.available_until(at),
+                drug,
+                checkup,
+                diagnosis,
+                limit,
+            });
+        }
+        Ok(latest)
+    }
+}

@@ -8,6 +8,7 @@ mod cli;
 mod disaster;
 mod files;
 mod http;
+mod medinfo;
 mod population;
 mod reader;
 mod reader_pcsc;

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# What the 薬剤情報 / 特定健診情報 tests need on a clean Debian machine: pdftotext (poppler-utils)
+# reads the PDF results back. Under CI those tests refuse to skip without it.
+set -euo pipefail
+if ! command -v pdftotext >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+fi
+pdftotext -v 2>&1 | head -1
