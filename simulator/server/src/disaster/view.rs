@@ -186,6 +186,12 @@ pub fn pdf(
     r.map_err(|e| PdfError::Renderer(e.to_string()))
 }
 
+/// `2023年12月` from a 診療年月.
+fn month(m: YearMonth) -> String {
+    let c = m.code();
+    format!("{}年{}月", &c[..4], &c[4..])
+}
+
 fn header(pt: &Patient) -> Markup {
     html! {
         table.patient {
@@ -234,13 +240,13 @@ pub fn html_body(
             let r = drug_report(records, p, facility, kind == ViewKind::Diagnosis, cfg, now);
             html! {
                 (header(&r.patient))
-                p { "対象期間: " (r.from.code()) " 〜 " (r.to.code()) }
+                p { "対象期間: " (month(r.from)) " 〜 " (month(r.to)) }
                 @if r.months.is_empty() {
                     p.notice { "この期間の" (kind.label()) "はありません。" }
                 }
                 @for m in &r.months {
                     section.month {
-                        h3 { (m.month.code()) " — " (m.dispensing.name) " （" (m.dispensing.code) "）" }
+                        h3 { (month(m.month)) " — " (m.dispensing.name) " （" (m.dispensing.code) "）" }
                         p { "処方: " (m.prescribing.name) " （" (m.prescribing.code) "）" @if m.outside { "・院外処方" } }
                         @for d in &m.days {
                             @if kind == ViewKind::Drug {

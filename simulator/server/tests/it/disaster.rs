@@ -137,8 +137,35 @@ async fn the_acceptance_story_over_http() {
         html.contains("髙橋　昭") && html.contains("39130018"),
         "{html}"
     );
-    let (status, _) = call(&shared, view(SHINJUKU_CLINIC, "drug")).await;
+    let (status, body) = call(&shared, view(SHINJUKU_CLINIC, "drug")).await;
     assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains("調剤日") && html.contains("模擬"),
+        "the synthetic drug history: {html}"
+    );
+    let (status, pdf) = call(
+        &shared,
+        Request::get(format!(
+            "/disaster/view/valid-kouki?facility={SHINJUKU_CLINIC}&operator=A&kind=drug&format=pdf&consent=oral"
+        ))
+        .body(Body::empty())
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    // 資格情報 has no PDF form.
+    let (status, _) = call(
+        &shared,
+        Request::get(format!(
+            "/disaster/view/valid-kouki?facility={SHINJUKU_CLINIC}&kind=qualification&format=pdf&consent=oral"
+        ))
+        .body(Body::empty())
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     // A view needs a ground.
     let req = Request::get(format!(
         "/disaster/view/valid-kouki?facility={SHINJUKU_CLINIC}&kind=drug&consent="
@@ -231,7 +258,7 @@ async fn the_acceptance_story_over_http() {
     assert_eq!(
         actions,
         [
-            "refused", "search", "search", "view", "view", "refused", "refused", "refused",
+            "refused", "search", "search", "view", "view", "view", "refused", "refused", "refused",
             "search", "view", "refused", "refused"
         ]
     );

@@ -6,6 +6,7 @@ mod bulk;
 mod card;
 mod cli;
 mod disaster;
+mod disaster_browser;
 mod files;
 mod http;
 mod medinfo;
