@@ -73,26 +73,44 @@ impl AdminAuth {
         bearer.into_iter().chain(plain).chain(cookies)
     }
 
-    /// Whether the request may use the operator's parts: `Err` is the answer to send (403).
-    pub fn check(&self, parts: &Parts) -> Result<(), Response> {
+    /// Whether the request may use the operator's parts.
+    pub fn check(&self, parts: &Parts) -> Result<(), Denied> {
         if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>()
             && !peer.ip().is_loopback()
             && !self.allow_remote
         {
-            return Err((
-                StatusCode::FORBIDDEN,
-                "the operator's functions answer loopback only (serve --admin-allow-remote)\n",
-            )
-                .into_response());
+            return Err(Denied::Remote);
         }
         if Self::from_headers(&parts.headers).any(|t| self.matches(t)) {
             Ok(())
         } else {
-            Err((
+            Err(Denied::NoToken)
+        }
+    }
+}
+
+/// Why the operator's parts were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// Another host than loopback (403).
+    Remote,
+    /// No token, or a wrong one (401).
+    NoToken,
+}
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        match self {
+            Denied::Remote => (
+                StatusCode::FORBIDDEN,
+                "the operator's functions answer loopback only (serve --admin-allow-remote)\n",
+            )
+                .into_response(),
+            Denied::NoToken => (
                 StatusCode::UNAUTHORIZED,
                 "operator token required: Authorization: Bearer <token> (printed by `simulator serve`, or --admin-token; the CLI reads SIMULATOR_ADMIN_TOKEN)\n",
             )
-                .into_response())
+                .into_response(),
         }
     }
 }
@@ -103,7 +121,7 @@ impl AdminAuth {
 pub struct AdminGuard;
 
 impl axum::extract::FromRequestParts<std::sync::Arc<crate::shared::Shared>> for AdminGuard {
-    type Rejection = Response;
+    type Rejection = Denied;
 
     async fn from_request_parts(
         parts: &mut Parts,

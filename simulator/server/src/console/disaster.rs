@@ -70,8 +70,8 @@ impl FromRequestParts<Arc<Shared>> for ConsoleAdmin {
     ) -> Result<Self, Self::Rejection> {
         match state.admin.check(parts) {
             Ok(()) => Ok(ConsoleAdmin),
-            Err(r) if r.status() == StatusCode::FORBIDDEN => Err(r),
-            Err(_) => {
+            Err(d @ crate::admin_token::Denied::Remote) => Err(d.into_response()),
+            Err(crate::admin_token::Denied::NoToken) => {
                 let back = parts.uri.path().to_owned();
                 Err((StatusCode::UNAUTHORIZED, login_form(&back, None)).into_response())
             }

@@ -52,8 +52,8 @@ pub fn resolve(area: &str) -> Result<Vec<String>, String> {
         }));
         if exact.is_empty() {
             codes(&mut all.iter().filter(|m| {
-                m.kokuho_name == a && m.kokuho_code != m.code
-                    || format!("{}{}", m.prefecture, m.kokuho_name) == a && m.kokuho_code != m.code
+                m.kokuho_code != m.code
+                    && (m.kokuho_name == a || format!("{}{}", m.prefecture, m.kokuho_name) == a)
             }))
         } else {
             exact

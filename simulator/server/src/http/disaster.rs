@@ -89,8 +89,8 @@ pub(super) async fn status(State(shared): State<Arc<Shared>>) -> Response {
     Json(json!({"now": now.format(TIME).to_string(), "activations": list})).into_response()
 }
 
-fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON: {e}")))
+fn parse_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, OpError> {
+    serde_json::from_slice(body).map_err(|e| OpError::Invalid(format!("invalid JSON: {e}")))
 }
 
 /// Body of `POST /admin/disaster/open`.
@@ -163,7 +163,7 @@ pub(super) async fn open(
 ) -> Response {
     let b: OpenBody = match parse_body(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return error(&e),
     };
     let now = shared.clock.now();
     let result =
@@ -185,7 +185,7 @@ pub(super) async fn close(
 ) -> Response {
     let b: CloseBody = match parse_body(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return error(&e),
     };
     let now = shared.clock.now();
     match shared.disaster.close(b.activation, now) {
@@ -201,7 +201,7 @@ pub(super) async fn extend(
 ) -> Response {
     let b: ExtendBody = match parse_body(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return error(&e),
     };
     let now = shared.clock.now();
     let result = parse_time(&b.until).and_then(|until| {
@@ -442,7 +442,7 @@ pub fn result_json(r: &SearchResult) -> serde_json::Value {
 pub(super) async fn search(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let b: SearchBody = match parse_body(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return error(&e),
     };
     let query = match b.query.to_query() {
         Ok(q) => q,
