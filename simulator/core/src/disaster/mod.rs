@@ -6,7 +6,7 @@
 //!   may use it; an activation can be extended for one facility; it can be closed early; outside
 //!   its window a facility is refused. Time is always a parameter.
 //! - [`fold`]: how typed names and addresses are compared (NFKC, kana, 異体字 folding table).
-//! - [`search`]: finding a patient without the card, by 氏名・生年月日・性別・住所 or by
+//! - [`mod@search`]: finding a patient without the card, by 氏名・生年月日・性別・住所 or by
 //!   保険者番号・記号・番号・生年月日, with the qualification data for the result list.
 //!
 //! What was searched and viewed, by whom and on what ground, is an audit record
