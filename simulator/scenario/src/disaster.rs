@@ -102,3 +102,17 @@ pub const REFUSALS: &[&str] = &[
     "closed",
     "unknown-facility",
 ];
+
+impl DisasterStep {
+    /// The step's name in a script.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DisasterStep::Open { .. } => "disaster-open",
+            DisasterStep::Close => "disaster-close",
+            DisasterStep::Extend { .. } => "disaster-extend",
+            DisasterStep::Search { .. } => "disaster-search",
+            DisasterStep::View { .. } => "disaster-view",
+            DisasterStep::ExpectAudit { .. } => "expect-disaster-audit",
+        }
+    }
+}

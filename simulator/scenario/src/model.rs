@@ -17,6 +17,9 @@ pub struct Scenario {
     pub world: World,
     /// The virtual clock at the start.
     pub clock: ClockSpec,
+    /// The 医療機関コード of the scenario's clinic (requests, face files, the session key of a
+    /// running simulator); `None`: the simulator's default.
+    pub medical_institution_code: Option<String>,
     /// The steps, in order.
     pub steps: Vec<Step>,
 }
@@ -90,6 +93,9 @@ pub struct CardCheck {
     pub faces: Vec<bool>,
     /// The consents given (names of [`CONSENT_NAMES`]); the others are refused.
     pub consent: Vec<String>,
+    /// The answer to the 初回登録 (保険証利用登録) screen of an unregistered card; `None`: the
+    /// screen is left unanswered (the card check ends there).
+    pub register: Option<bool>,
 }
 
 /// The mode chosen at the reader.

@@ -77,7 +77,14 @@ pub fn parse_file(path: &Path, known: &Known) -> Result<Scenario, ScenarioError>
     parse(&file, &text, known).map_err(ScenarioError::Invalid)
 }
 
-const TOP_KEYS: &[&str] = &["title", "description", "world", "clock", "steps"];
+const TOP_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "world",
+    "clock",
+    "medical-institution-code",
+    "steps",
+];
 const CLOCK_KEYS: &[&str] = &["start", "mode"];
 const ACTIONS: &[&str] = &[
     "drop",
@@ -91,7 +98,7 @@ const ACTIONS: &[&str] = &[
     "expect-face",
     "expect-reader-message",
 ];
-const CARD_CHECK_KEYS: &[&str] = &["person", "mode", "pin", "face", "consent"];
+const CARD_CHECK_KEYS: &[&str] = &["person", "mode", "pin", "face", "consent", "register"];
 const FAULT_KINDS: &[&str] = &[
     "maintenance",
     "slow",
@@ -167,6 +174,19 @@ pub fn parse(file: &str, text: &str, known: &Known) -> Result<Scenario, Vec<Diag
             "clock: { start: 2026-11-25T09:30:00, mode: frozen }",
         )
         .and_then(|node| cx.clock(node));
+    let medical_institution_code = top.get_node("medical-institution-code").and_then(|n| {
+        let code = cx.string(n, "medical-institution-code")?;
+        if code.len() == 10 && code.bytes().all(|b| b.is_ascii_digit()) {
+            Some(code)
+        } else {
+            cx.error(
+                n.span(),
+                &format!("bad 医療機関コード {code:?}"),
+                Some("10 digits, quoted: `medical-institution-code: \"1311234567\"`"),
+            );
+            None
+        }
+    });
     let mut steps = Vec::new();
     if let Some(node) = cx.required(top, &file_start, "steps", "a list of steps") {
         match node.as_sequence() {
@@ -197,6 +217,7 @@ pub fn parse(file: &str, text: &str, known: &Known) -> Result<Scenario, Vec<Diag
             description,
             world,
             clock,
+            medical_institution_code,
             steps,
         }),
         _ => {
@@ -688,12 +709,33 @@ impl Cx<'_> {
                 consent.push(name);
             }
         }
+        let register = match map.get_node("register") {
+            None => None,
+            Some(n) => match self.string(n, "register").as_deref() {
+                Some("yes" | "true") => Some(true),
+                Some("no" | "false") => Some(false),
+                Some(other) => {
+                    self.error(
+                        n.span(),
+                        &format!("unknown 初回登録 answer {other:?}"),
+                        Some("`register: yes` or `register: no`"),
+                    );
+                    ok = false;
+                    None
+                }
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+        };
         let check = CardCheck {
             person: person?,
             mode: mode?,
             pins,
             faces,
             consent,
+            register,
         };
         ok.then_some(check)
     }

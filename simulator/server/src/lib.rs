@@ -13,6 +13,8 @@
 //! - [`config`], [`clock`], [`shared`]: settings, time, and the state they share.
 //! - [`serve`]: wires them together until a shutdown signal.
 //! - [`scenario_run`]: `simulator scenario run`, scripted scenarios played headless.
+//! - [`scenario_session`], [`scenario_remote`]: scenario sessions of a running simulator and
+//!   their remote (`/admin/scenario…`, `simulator scenario step|load|reset|status`).
 //! - [`clock_cli`]: `simulator clock`, the virtual clock of a running simulator.
 //!
 //! Invariant: this is the only crate that binds sockets, touches folders or reads the clock.
@@ -31,7 +33,9 @@ pub mod jobs;
 pub mod journal;
 pub mod medinfo;
 pub mod reader;
+pub mod scenario_remote;
 pub mod scenario_run;
+pub mod scenario_session;
 pub mod serve;
 pub mod shared;
 pub mod state_db;

@@ -300,6 +300,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let mut opts = ServeOptions::new(config, args.oqs_dir, args.state);
     opts.clock = clock;
+    opts.scenario = args.scenario;
     if let Some(v) = args.vpcd {
         opts.vpcd = v.parse().with_context(|| format!("--vpcd {v:?}"))?;
     }

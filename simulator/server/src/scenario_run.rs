@@ -57,9 +57,16 @@ enum ScenarioAction {
         /// Also write a JUnit XML report here.
         #[arg(long)]
         junit: Option<PathBuf>,
-        /// Keep each scenario's res/ files in DIR/<scenario file stem>/.
+        /// Keep each scenario's res/ and face/ files in DIR/<scenario file stem>/{res,face}/.
         #[arg(long, value_name = "DIR")]
         keep_results: Option<PathBuf>,
+        /// Card and reader steps through the real pcscd + vpcd stack (vpcd slot 0) instead of
+        /// in-process.
+        #[arg(long)]
+        pcsc: bool,
+        /// Where vpcd listens (slot 0), with --pcsc.
+        #[arg(long, env = "SIM_VPCD", value_name = "HOST:PORT")]
+        vpcd: Option<String>,
     },
     /// Validate scenarios without running them; exit 0 valid, 2 invalid.
     Check {
@@ -67,6 +74,8 @@ enum ScenarioAction {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    #[command(flatten)]
+    Remote(crate::scenario_remote::RemoteAction),
 }
 
 /// The outcome of one step.
@@ -89,7 +98,8 @@ pub struct ScenarioReport {
     pub title: String,
     /// One report per step, in order (steps after one that could not run are not reported).
     pub steps: Vec<StepReport>,
-    /// Every file that appeared in `res/`, in order: name and bytes.
+    /// Every file that appeared in `res/` or `face/`, in order: `res/NAME` or `face/NAME`, and
+    /// the bytes.
     pub results: Vec<(String, Vec<u8>)>,
     /// Wall time of the run.
     pub elapsed: std::time::Duration,
@@ -109,8 +119,26 @@ pub fn cli(args: ScenarioArgs) -> ExitCode {
             files,
             junit,
             keep_results,
-        } => (files, Some((junit, keep_results))),
+            pcsc,
+            vpcd,
+        } => {
+            let mut options = RunOptions {
+                pcsc,
+                ..RunOptions::default()
+            };
+            if let Some(v) = vpcd {
+                match v.parse() {
+                    Ok(addr) => options.vpcd = addr,
+                    Err(e) => {
+                        eprintln!("simulator: --vpcd {v:?}: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            (files, Some((junit, keep_results, options)))
+        }
         ScenarioAction::Check { files } => (files, None),
+        ScenarioAction::Remote(action) => return crate::scenario_remote::cli(action),
     };
     let scenarios = match load_all(&files) {
         Ok(s) => s,
@@ -119,14 +147,14 @@ pub fn cli(args: ScenarioArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some((junit, keep)) = run else {
+    let Some((junit, keep, options)) = run else {
         println!("{} scenario(s) valid", scenarios.len());
         return ExitCode::SUCCESS;
     };
     let mut reports = Vec::new();
     let mut broken = false;
     for scenario in &scenarios {
-        match run_scenario(scenario) {
+        match run_scenario_with(scenario, &options) {
             Ok(report) => {
                 print_report(&report);
                 if let Some(dir) = &keep
@@ -207,7 +235,12 @@ fn keep_results(dir: &Path, report: &ScenarioReport) -> anyhow::Result<()> {
     let dir = dir.join(stem);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for (name, bytes) in &report.results {
-        std::fs::write(dir.join(name), bytes).with_context(|| format!("writing {name}"))?;
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("writing {name}"))?;
     }
     Ok(())
 }
@@ -247,28 +280,238 @@ enum Answer {
 
 /// Runs one scenario on its own in-process simulator.
 pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
-    let started = Instant::now();
-    let dir = tempfile::tempdir().context("creating a temporary folder")?;
-    let mut config = Config::default_config();
-    config.population.size = 0;
-    config.terminal.response_delay_ms = [0, 0];
-    config.terminal.fsync = false;
-    let clock = Arc::new(VirtualClock::new(
-        scenario.clock.start,
-        !scenario.clock.frozen,
-    ));
-    let mut opts = ServeOptions::new(config, dir.path().join("oqs"), dir.path().join("state"));
-    opts.clock = clock.clone();
-    let shared = build_shared(&opts)?;
-    let folders = Folders::create(&opts.oqs_dir)?;
-    let named = sim_fixtures::NamedFixtures::embedded().context("the named fixtures")?;
+    run_scenario_with(scenario, &RunOptions::default())
+}
 
-    let mut steps = Vec::new();
-    let mut results = Vec::new();
-    let mut last = Answer::Nothing;
-    let mut faults = Faults::default();
-    let mut checked = Checked::default();
-    for (index, step) in scenario.steps.iter().enumerate() {
+/// [`run_scenario`] with options (`--pcsc`).
+pub fn run_scenario_with(
+    scenario: &Scenario,
+    options: &RunOptions,
+) -> anyhow::Result<ScenarioReport> {
+    let mut run = Run::new(scenario.clone(), options.clone())?;
+    while !run.finished() {
+        run.step()?;
+    }
+    Ok(run.report())
+}
+
+/// How a scenario is played.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Card and reader steps through the real pcscd + vpcd stack (`--pcsc`) instead of the
+    /// reader's in-process link.
+    pub pcsc: bool,
+    /// Where vpcd listens (slot 0), with `pcsc`.
+    pub vpcd: crate::card::VpcdAddr,
+}
+
+/// A scenario being played one step at a time on its own in-process simulator: its own
+/// temporary shared folder and state database, the named fixture persons, a virtual clock at
+/// the scenario's start, its own faults, reader, cards and consents ([`crate::scenario_session`]
+/// keeps several of them apart in one server).
+pub struct Run {
+    scenario: Scenario,
+    shared: Arc<Shared>,
+    folders: Folders,
+    named: sim_fixtures::NamedFixtures,
+    options: RunOptions,
+    results: NewFiles,
+    reports: Vec<StepReport>,
+    last: Answer,
+    faults: Faults,
+    checked: Checked,
+    elapsed: std::time::Duration,
+    /// The run's own folder (none when attached to a served simulator).
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("file", &self.scenario.file)
+            .field("cursor", &self.reports.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Run {
+    /// Sets up the scenario's world: nothing is played yet.
+    pub fn new(scenario: Scenario, options: RunOptions) -> anyhow::Result<Run> {
+        let dir = tempfile::tempdir().context("creating a temporary folder")?;
+        let mut config = Config::default_config();
+        config.population.size = 0;
+        config.terminal.response_delay_ms = [0, 0];
+        config.terminal.fsync = false;
+        if let Some(code) = &scenario.medical_institution_code {
+            config.reader.medical_institution_code = code.clone();
+        }
+        let clock = Arc::new(VirtualClock::new(
+            scenario.clock.start,
+            !scenario.clock.frozen,
+        ));
+        let mut opts = ServeOptions::new(config, dir.path().join("oqs"), dir.path().join("state"));
+        opts.clock = clock;
+        opts.vpcd = options.vpcd.clone();
+        let shared = build_shared(&opts)?;
+        let folders = Folders::create(&opts.oqs_dir)?;
+        let named = sim_fixtures::NamedFixtures::embedded().context("the named fixtures")?;
+        Ok(Run {
+            scenario,
+            shared,
+            folders,
+            named,
+            options,
+            results: Vec::new(),
+            reports: Vec::new(),
+            last: Answer::Nothing,
+            faults: Faults::default(),
+            checked: Checked::default(),
+            elapsed: std::time::Duration::ZERO,
+            _dir: Some(dir),
+        })
+    }
+
+    /// Plays `scenario` on a served simulator (`serve --scenario`): its world, its clock (a
+    /// virtual one, set to the scenario's start) and its shared folder, so that a clinic system
+    /// watching `res/` and `face/` sees what the steps do. The steps' own requests are written
+    /// into a hidden `.scenario-req/` beside `req/` and answered there, so the folder watcher
+    /// never races the runner for them; their answers land in the served `res/`.
+    pub fn attached(
+        scenario: Scenario,
+        shared: Arc<Shared>,
+        options: RunOptions,
+    ) -> anyhow::Result<Run> {
+        let root = shared
+            .oqs_dir
+            .clone()
+            .context("the served simulator has no shared folder")?;
+        let clock = shared
+            .clock
+            .control()
+            .context("the served simulator runs on the wall clock")?;
+        clock.set(scenario.clock.start);
+        if scenario.clock.frozen {
+            clock.freeze();
+        } else {
+            clock.run();
+        }
+        let served = Folders::create(&root)?;
+        let private = root.join(".scenario-req");
+        std::fs::create_dir_all(&private)
+            .with_context(|| format!("creating {}", private.display()))?;
+        let folders = Folders {
+            req: std::fs::canonicalize(&private)?,
+            ..served
+        };
+        let named = sim_fixtures::NamedFixtures::embedded().context("the named fixtures")?;
+        Ok(Run {
+            scenario,
+            shared,
+            folders,
+            named,
+            options,
+            results: Vec::new(),
+            reports: Vec::new(),
+            last: Answer::Nothing,
+            faults: Faults::default(),
+            checked: Checked::default(),
+            elapsed: std::time::Duration::ZERO,
+            _dir: None,
+        })
+    }
+
+    /// Whether it plays on a served simulator ([`Run::attached`]).
+    pub fn is_attached(&self) -> bool {
+        self._dir.is_none()
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The simulator it plays on.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Its shared folder.
+    pub fn folders(&self) -> &Folders {
+        &self.folders
+    }
+
+    /// The index of the next step (= the number of steps played).
+    pub fn cursor(&self) -> usize {
+        self.reports.len()
+    }
+
+    /// Every step has been played.
+    pub fn finished(&self) -> bool {
+        self.reports.len() >= self.scenario.steps.len()
+    }
+
+    /// The reports of the steps played so far.
+    pub fn reports(&self) -> &[StepReport] {
+        &self.reports
+    }
+
+    /// The report so far (of the whole scenario once [`Run::finished`]).
+    pub fn report(&self) -> ScenarioReport {
+        self.shared.journal.flush();
+        ScenarioReport {
+            file: self.scenario.file.clone(),
+            title: self.scenario.title.clone(),
+            steps: self.reports.clone(),
+            results: self.results.clone(),
+            elapsed: self.elapsed,
+        }
+    }
+
+    /// Plays the next step and returns its report; `None` when every step has been played. A
+    /// step that cannot run (IO) is an error; it counts as played and failed.
+    pub fn step(&mut self) -> anyhow::Result<Option<StepReport>> {
+        if self.finished() {
+            return Ok(None);
+        }
+        let started = Instant::now();
+        let outcome = self.play();
+        self.elapsed += started.elapsed();
+        match outcome {
+            Ok(report) => {
+                self.reports.push(report.clone());
+                Ok(Some(report))
+            }
+            Err(e) => {
+                let step = &self.scenario.steps[self.reports.len()];
+                self.reports.push(StepReport {
+                    line: step.line,
+                    label: "(could not run)".into(),
+                    failure: Some(format!("{e:#}")),
+                });
+                Err(e)
+            }
+        }
+    }
+
+    fn play(&mut self) -> anyhow::Result<StepReport> {
+        let index = self.reports.len();
+        let Run {
+            ref scenario,
+            ref shared,
+            ref folders,
+            ref named,
+            ref options,
+            ref mut results,
+            ref mut last,
+            ref mut faults,
+            ref mut checked,
+            ..
+        } = *self;
+        let step = &scenario.steps[index];
+        let clock = shared
+            .clock
+            .control()
+            .context("a scenario plays on a virtual clock")?;
         let (label, failure) = match &step.action {
             Action::Drop(d) => {
                 let prefix = match d.info.as_ref().map(|i| i.kind) {
@@ -288,22 +531,29 @@ pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
                     Target::Raw(_) => "raw bytes".into(),
                 };
                 let mut label = format!("drop {what} as {name}");
-                let facility = &shared.reader.settings().medical_institution_code;
-                let bytes = request_bytes(d, &named, clock.now().date(), facility)
-                    .with_context(|| format!("line {}: building the request", step.line))?;
+                let bytes = request_bytes(
+                    d,
+                    named,
+                    clock.now().date(),
+                    &shared.reader.settings().medical_institution_code,
+                )
+                .with_context(|| format!("line {}: building the request", step.line))?;
                 let (answer, new, notes) =
-                    drop_and_answer(&shared, &folders, &clock, &mut faults, &name, &bytes)
+                    drop_and_answer(shared, folders, clock, faults, &name, &bytes)
                         .with_context(|| format!("line {}: answering {name}", step.line))?;
                 if !notes.is_empty() {
                     label = format!("{label} ({})", notes.join("; "));
                 }
                 results.extend(new);
-                last = answer;
+                *last = answer;
                 (label, None)
             }
             Action::CardCheck(c) => {
-                checked = card_check(&shared, c)
+                *checked = card_check(shared, c, options)
                     .with_context(|| format!("line {}: the card check", step.line))?;
+                if let Some((name, bytes)) = &checked.face {
+                    results.push((format!("face/{name}"), bytes.clone()));
+                }
                 let label = format!(
                     "card-check {} {} → {}{}",
                     c.person,
@@ -426,20 +676,12 @@ pub fn run_scenario(scenario: &Scenario) -> anyhow::Result<ScenarioReport> {
                 ("expect-nothing".into(), failure)
             }
         };
-        steps.push(StepReport {
+        Ok(StepReport {
             line: step.line,
             label,
             failure,
-        });
+        })
     }
-    shared.journal.flush();
-    Ok(ScenarioReport {
-        file: scenario.file.clone(),
-        title: scenario.title.clone(),
-        steps,
-        results,
-        elapsed: started.elapsed(),
-    })
 }
 
 type NewFiles = Vec<(String, Vec<u8>)>;
@@ -479,12 +721,20 @@ struct Checked {
     face: Option<(String, Vec<u8>)>,
 }
 
-/// Plays a card check on the simulator's reader, then takes the card off.
-fn card_check(shared: &Shared, c: &CardCheck) -> anyhow::Result<Checked> {
+/// Plays a card check on the simulator's reader, then takes the card off. With `--pcsc` the
+/// person's virtual card goes into vpcd slot 0 and the reader reaches it through pcscd.
+fn card_check(shared: &Shared, c: &CardCheck, options: &RunOptions) -> anyhow::Result<Checked> {
     use crate::reader::{CardKind, Mode, ReaderStatus};
     let reader = &shared.reader;
+    if options.pcsc {
+        crate::scenario_session::pcsc_insert(shared, &c.person)?;
+    }
     let run = || -> anyhow::Result<ReaderStatus> {
-        let mut status = reader.insert(shared, Some(&c.person), CardKind::Mynumber)?;
+        let mut status = if options.pcsc {
+            reader.insert(shared, None, CardKind::Pcsc)?
+        } else {
+            reader.insert(shared, Some(&c.person), CardKind::Mynumber)?
+        };
         if status.screen != "choose-mode" {
             return Ok(status);
         }
@@ -517,6 +767,11 @@ fn card_check(shared: &Shared, c: &CardCheck) -> anyhow::Result<Checked> {
                 }
             }
         }
+        if status.screen == "register"
+            && let Some(yes) = c.register
+        {
+            status = reader.register(shared, yes)?;
+        }
         if status.screen == "consent" {
             let answers = crate::reader::parse_consents(&c.consent).map_err(anyhow::Error::msg)?;
             status = reader.consent(shared, answers)?;
@@ -526,6 +781,9 @@ fn card_check(shared: &Shared, c: &CardCheck) -> anyhow::Result<Checked> {
     let outcome = run();
     // Whatever happened, the card comes off the reader for the next step.
     let _ = reader.remove();
+    if options.pcsc {
+        crate::scenario_session::pcsc_remove(shared)?;
+    }
     let status = outcome?;
     let face = match (&status.face_file, &shared.oqs_dir) {
         (Some(name), Some(dir)) => {
@@ -692,7 +950,7 @@ fn drop_and_answer(
         } else {
             Answer::Result(file.clone(), content.clone())
         };
-        new.push((file, content));
+        new.push((format!("res/{file}"), content));
     }
     Ok((answer, new, notes))
 }
@@ -819,7 +1077,7 @@ fn request_bytes(
     let request = QualificationConfirmRequest {
         header: RequestHeader {
             qualification_confirmation_date: Some(date.format("%Y%m%d").to_string()),
-            medical_institution_code: Some("1311234567".into()),
+            medical_institution_code: Some(facility.to_owned()),
             arbitrary_file_identifier: Some(format!("scenario_{id}")),
         },
         body: RequestBody {
@@ -847,7 +1105,7 @@ fn request_bytes(
 }
 
 /// A result or `.err` file as text: by its declaration, else UTF-8, else Shift_JIS.
-fn decode(bytes: &[u8]) -> String {
+pub(crate) fn decode(bytes: &[u8]) -> String {
     if bytes.starts_with(b"<?xml")
         && let Ok(d) = sim_messages::encoding::decode(bytes)
     {

@@ -33,6 +33,9 @@ pub struct ServeOptions {
     pub admin_token: Option<String>,
     /// Let other hosts than loopback use the operator's parts.
     pub admin_allow_remote: bool,
+    /// `serve --scenario FILE`: loaded as a session attached to the served world, for the
+    /// trainer's remote (`simulator scenario step`).
+    pub scenario: Option<PathBuf>,
 }
 
 impl ServeOptions {
@@ -46,6 +49,7 @@ impl ServeOptions {
             vpcd: crate::card::VpcdAddr::default(),
             admin_token: None,
             admin_allow_remote: false,
+            scenario: None,
         }
     }
 }
@@ -136,6 +140,7 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
             opts.admin_allow_remote,
         ),
         medical,
+        scenarios: Default::default(),
     }
     .into_ref())
 }
@@ -146,6 +151,18 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let shared = build_shared(&opts)?;
+    if let Some(file) = &opts.scenario {
+        let options = crate::scenario_run::RunOptions {
+            pcsc: false,
+            vpcd: opts.vpcd.clone(),
+        };
+        let source = crate::scenario_session::Source::File(file.clone());
+        let view = shared
+            .scenarios
+            .load(None, source, options, Some(shared.clone()))
+            .map_err(|e| anyhow::anyhow!("--scenario: {e}"))?;
+        tracing::info!(session = %view.session, steps = view.steps.len(), "scenario ready for `simulator scenario step`");
+    }
     let t = &opts.config.terminal;
     let dropbox_config = DropboxConfig {
         root: opts.oqs_dir.clone(),
@@ -198,6 +215,7 @@ pub async fn run(
     let (http, files) = tokio::join!(http, files);
     http.context("http server")?;
     files.context("file interface")?;
+    shared.scenarios.clear();
     shared.cards.remove_all();
     shared.journal.flush();
     tracing::info!("stopped");

@@ -41,6 +41,8 @@ pub struct Shared {
     pub admin: crate::admin_token::AdminAuth,
     /// 薬剤情報 and 特定健診情報 of the population (derived on demand from the seed).
     pub medical: sim_fixtures::medical::SyntheticMedical,
+    /// Loaded scenario sessions (`/admin/scenario…`).
+    pub scenarios: crate::scenario_session::Sessions,
 }
 
 impl Shared {

@@ -6,6 +6,7 @@
 //! - the virtual clock (`/admin/clock`), in [`clock`].
 //! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
 //! - the web console (`/console/…`, `/` redirects there), in [`crate::console`].
+//! - scenario sessions, the trainer's remote (`/admin/scenario…`), in [`crate::scenario_remote`].
 //!
 //! `app(shared)` builds the router without binding anything, so tests drive it in-process.
 
@@ -59,5 +60,6 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/disaster/view/{person}", get(disaster::view))
         .route("/healthz", get(|| async { "ok\n" }))
         .merge(crate::console::router())
+        .merge(crate::scenario_remote::routes())
         .with_state(shared)
 }

@@ -124,6 +124,26 @@ impl ConsentStore {
         Ok(())
     }
 
+    /// The number the next record will get (its face file's sequence).
+    pub fn next_sequence(&self) -> anyhow::Result<u64> {
+        let conn = self.conn();
+        let next: i64 = conn.query_row(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'reader_consents'), 0) + 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(next).unwrap_or(1))
+    }
+
+    /// Forgets the 保険証利用登録 of `person_id` done at the reader (a scenario's reset).
+    pub fn unregister(&self, person_id: &str) -> anyhow::Result<()> {
+        self.conn().execute(
+            "DELETE FROM reader_registrations WHERE person_id = ?1",
+            params![person_id],
+        )?;
+        Ok(())
+    }
+
     /// Whether `person_id` registered for insurance use at the reader.
     pub fn is_registered(&self, person_id: &str) -> anyhow::Result<bool> {
         let conn = self.conn();

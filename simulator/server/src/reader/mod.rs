@@ -235,6 +235,27 @@ pub fn arbitrary_file_identifier(bytes: [u8; 11]) -> String {
     out
 }
 
+/// The `ArbitraryFileIdentifier` of a face file on a virtual clock: the first 11 bytes of
+/// SHA-256 over the 医療機関コード, the face file's sequence and the time, shaped as
+/// [`arbitrary_file_identifier`]. Unique per sequence, the same on every replay.
+pub fn replay_identifier(
+    medical_institution_code: &str,
+    sequence: u64,
+    at: NaiveDateTime,
+) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(
+        format!(
+            "{medical_institution_code}|{sequence}|{}",
+            sim_core::date::ymdhms(at)
+        )
+        .as_bytes(),
+    );
+    let mut bytes = [0u8; 11];
+    bytes.copy_from_slice(&digest[..11]);
+    arbitrary_file_identifier(bytes)
+}
+
 /// The face file name: `OQSsiquc01res_face_` + 医療機関コード + a 20-digit number + `_` + time.
 /// The number's meaning is not public; MOCK: `000` + a 17-digit sequence.
 pub fn face_file_name(medical_institution_code: &str, sequence: u64, at: NaiveDateTime) -> String {
@@ -529,8 +550,15 @@ impl Readers {
         answers: CardConsents,
     ) -> anyhow::Result<String> {
         let now = shared.clock.now();
-        let afi = arbitrary_file_identifier(rand::rng().random());
         let mic = &self.settings.medical_institution_code;
+        // On a virtual clock (scenarios) the identifier is derived from the clock and the face
+        // file's sequence, so a replay writes the same bytes; on the wall clock it is random.
+        let afi = if shared.clock.control().is_some() {
+            let sequence = self.consents.next_sequence()?;
+            replay_identifier(mic, sequence, now)
+        } else {
+            arbitrary_file_identifier(rand::rng().random())
+        };
         let sequence = self
             .consents
             .record(person, mic, &afi, mode, answers, now)?;

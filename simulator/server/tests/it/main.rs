@@ -16,4 +16,5 @@ mod reader_pcsc;
 mod reference;
 mod restart;
 mod scenario;
+mod scenario_remote;
 mod support;

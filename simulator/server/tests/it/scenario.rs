@@ -37,19 +37,90 @@ fn every_catalogue_scenario_passes() {
     }
 }
 
+/// Replay determinism: result files and face files (their ArbitraryFileIdentifier derived from
+/// the virtual clock and the face file's sequence) are byte-identical from run to run.
 #[test]
-fn two_runs_write_byte_identical_results() {
+fn two_runs_write_byte_identical_results_and_face_files() {
+    let mut faces = 0;
     for scenario in load_all(&catalogue()).unwrap() {
         let first = run_scenario(&scenario).unwrap();
         let second = run_scenario(&scenario).unwrap();
-        // Reader-only scenarios write face files (with a random ArbitraryFileIdentifier, as the
-        // terminal does), not result files.
         let drops = scenario
             .steps
             .iter()
             .any(|s| matches!(s.action, sim_scenario::Action::Drop(_)));
-        assert_eq!(!first.results.is_empty(), drops, "{}", scenario.file);
+        if drops {
+            assert!(!first.results.is_empty(), "{}", scenario.file);
+        }
         assert_eq!(first.results, second.results, "{}", scenario.file);
+        faces += first
+            .results
+            .iter()
+            .filter(|(n, _)| n.starts_with("face/"))
+            .count();
+    }
+    assert!(faces >= 5, "the catalogue writes face files ({faces})");
+}
+
+/// The ArbitraryFileIdentifier of face files: 16 characters shaped as the terminal's, unique
+/// within a run, the same on a replay.
+#[test]
+fn face_file_identifiers_are_unique_and_replayed() {
+    let scenario = inline(
+        "title: t\nclock: { start: 2026-11-25T09:30:00 }\nsteps:\n  - card-check: { person: valid-kokuho }\n  - card-check: { person: valid-kokuho }\n  - card-check: { person: valid-shaho-honnin }\n",
+    );
+    let ids = |report: &sim_server::scenario_run::ScenarioReport| -> Vec<String> {
+        report
+            .results
+            .iter()
+            .map(|(_, b)| {
+                let text = String::from_utf8_lossy(b).into_owned();
+                let start = text.find("<ArbitraryFileIdentifier>").unwrap() + 25;
+                text[start..start + 16].to_owned()
+            })
+            .collect()
+    };
+    let first = ids(&run_scenario(&scenario).unwrap());
+    assert_eq!(first.len(), 3);
+    let mut unique = first.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 3, "{first:?}");
+    assert!(
+        first.iter().all(|id| id.len() == 16 && id.ends_with('=')),
+        "{first:?}"
+    );
+    assert_eq!(first, ids(&run_scenario(&scenario).unwrap()));
+}
+
+/// `scenario run --pcsc`: the whole catalogue with card and reader steps through the real pcscd +
+/// vpcd stack (vpcd slot 0, under the machine-wide pcscd lock); the same results as in-process.
+/// Mandatory under CI.
+#[test]
+fn e2e_the_catalogue_runs_through_pcsc() {
+    let Some(_guard) = crate::card::e2e_lock() else {
+        return;
+    };
+    crate::card::release_slot0();
+    let options = sim_server::scenario_run::RunOptions {
+        pcsc: true,
+        ..Default::default()
+    };
+    for scenario in load_all(&catalogue()).unwrap() {
+        let report = sim_server::scenario_run::run_scenario_with(&scenario, &options)
+            .unwrap_or_else(|e| panic!("{}: {e:#}", scenario.file));
+        let failures: Vec<String> = report
+            .steps
+            .iter()
+            .filter_map(|s| s.failure.as_ref().map(|f| format!("line {}: {f}", s.line)))
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "{} (--pcsc): {failures:#?}",
+            scenario.file
+        );
+        let in_process = run_scenario(&scenario).unwrap();
+        assert_eq!(report.results, in_process.results, "{}", scenario.file);
     }
 }
 
