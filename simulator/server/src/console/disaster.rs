@@ -59,7 +59,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
 }
 
 /// The console's operator guard: without the token, the login page (401).
-struct ConsoleAdmin;
+pub(super) struct ConsoleAdmin;
 
 impl FromRequestParts<Arc<Shared>> for ConsoleAdmin {
     type Rejection = Response;
@@ -731,7 +731,7 @@ async fn clock_page(
                     }
                 }
             }
-            p.lead { "シナリオの遠隔操作（読み込み・1ステップ実行・リセット）は、シナリオ管理APIが入り次第ここに追加されます。" }
+            p.lead { "シナリオを1ステップずつ再生するには " a href=(super::scenario::PATH) { "シナリオ操作" } " を使います。" }
         },
     )
 }

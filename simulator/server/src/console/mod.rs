@@ -15,6 +15,7 @@
 
 pub mod disaster;
 pub mod reader;
+pub mod scenario;
 
 use std::sync::Arc;
 
@@ -59,6 +60,11 @@ pub const NAV: &[NavEntry] = &[
         label: "時計",
         description: "仮想時計の日時指定・早送り・停止（要トークン）。",
     },
+    NavEntry {
+        path: scenario::PATH,
+        label: "シナリオ",
+        description: "シナリオの読み込み・1ステップ実行・最初から（要トークン）。このシミュレータ上で再生すると他の画面に反映されます。",
+    },
 ];
 
 /// The console's home page.
@@ -77,6 +83,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/console/static/console.js", get(js))
         .merge(reader::routes())
         .merge(disaster::routes())
+        .merge(scenario::routes())
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -561,3 +561,68 @@ fn disaster_steps_are_validated_with_positions() {
         "{all}"
     );
 }
+
+/// The console's scenario remote replays `disaster-mode` step by step on the served simulator:
+/// the operator panel and the audit log show what it did.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scenario_remote_replays_disaster_mode_on_the_served_world() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = shared_in(dir.path());
+    let cookie = format!("{}={TOKEN}", sim_server::admin_token::COOKIE);
+    let form = |path: &str, body: String| {
+        Request::post(path)
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/disaster-mode.yaml"
+    );
+    let body = format!("file=&path={}&attach=1", script.replace('/', "%2F"));
+    assert_eq!(
+        call(&shared, form("/console/scenario/load", body)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (status, page) = call(
+        &shared,
+        Request::get("/console/scenario")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("災害時モード（カードなしの検索と閲覧）"),
+        "{page}"
+    );
+    let session = shared.scenarios.list()[0].session.clone();
+    for _ in 0..3 {
+        let (status, _) = call(
+            &shared,
+            form("/console/scenario/step", format!("session={session}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    // Step 2 opened disaster mode on this simulator; step 3 searched as the clinic.
+    assert_eq!(shared.disaster.activations().len(), 1);
+    let audit = shared.disaster.audit().unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(
+        (audit[0].action.as_str(), audit[1].action.as_str()),
+        ("refused", "search")
+    );
+    let view = shared.scenarios.view(Some(&session)).unwrap();
+    assert_eq!((view.cursor, view.failed), (3, 0));
+    assert_eq!(view.steps[1].kind, "disaster-open");
+    // Without the token the remote is closed.
+    let req = Request::post("/console/scenario/step")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!("session={session}")))
+        .unwrap();
+    assert_eq!(call(&shared, req).await.0, StatusCode::UNAUTHORIZED);
+}
