@@ -626,3 +626,162 @@ async fn the_scenario_remote_replays_disaster_mode_on_the_served_world() {
         .unwrap();
     assert_eq!(call(&shared, req).await.0, StatusCode::UNAUTHORIZED);
 }
+
+/// `simulator disaster …` against a running `simulator serve` (operator token from the
+/// environment, facility commands without it).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_drives_a_running_simulator() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let sim = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_simulator"));
+        c.env("SIMULATOR_URL", &url)
+            .env_remove("SIMULATOR_ADMIN_TOKEN");
+        c
+    };
+    let mut child = sim()
+        .args([
+            "serve",
+            "--delay-ms",
+            "0",
+            "--size",
+            "10",
+            "--clock",
+            "2026-12-01T09:00:00",
+        ])
+        .args([
+            "--freeze-clock",
+            "--admin-token",
+            TOKEN,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .arg("--oqs-dir")
+        .arg(dir.path().join("oqs"))
+        .arg("--state")
+        .arg(dir.path().join("state"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let run = |args: &[&str], token: bool| {
+        let mut c = sim();
+        c.arg("disaster").args(args);
+        if token {
+            c.env("SIMULATOR_ADMIN_TOKEN", TOKEN);
+        }
+        c.output().unwrap()
+    };
+    let mut up = false;
+    for _ in 0..200 {
+        if run(&["status"], false).status.success() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "the simulator did not come up");
+    let out = run(&["open", "--area", "新宿区", "--days", "7"], false);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("operator token"));
+    let out = run(
+        &[
+            "open",
+            "--area",
+            "新宿区",
+            "--days",
+            "7",
+            "--title",
+            "模擬豪雨",
+        ],
+        true,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("#1 模擬豪雨 [実施中]"));
+    let out = run(
+        &[
+            "search",
+            "--facility",
+            SHINJUKU_CLINIC,
+            "--operator",
+            "A",
+            "--name",
+            "ﾀｶﾊｼ ｱｷﾗ",
+            "--birthdate",
+            "1945-03-10",
+        ],
+        false,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("valid-kouki") && text.contains("39130018"),
+        "{text}"
+    );
+    let pdf = dir.path().join("drug.pdf");
+    let out = run(
+        &[
+            "view",
+            "valid-kouki",
+            "--facility",
+            SHINJUKU_CLINIC,
+            "--kind",
+            "drug",
+            "--format",
+            "pdf",
+            "--consent",
+            "waived",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let out = run(
+        &[
+            "search",
+            "--facility",
+            UMEDA_CLINIC,
+            "--name",
+            "高橋昭",
+            "--birthdate",
+            "1945-03-10",
+        ],
+        false,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("実施されていません"));
+    let out = run(
+        &[
+            "extend",
+            "1",
+            "--facility",
+            SHINJUKU_CLINIC,
+            "--until",
+            "2026-12-20T09:00",
+        ],
+        true,
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("extended: 1310400013"));
+    let out = run(&["audit", "--csv"], true);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with("番号(id),"), "no BOM on the CLI: {csv}");
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(csv.contains(",view,1310400013,") && csv.contains(",refused,2712700018,"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
