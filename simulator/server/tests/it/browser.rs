@@ -90,11 +90,16 @@ pub(crate) fn screenshot_dir() -> PathBuf {
     target.join("screenshots")
 }
 
+/// One browser at a time in this test process: Chromium is heavy for a 2-core machine, and waits
+/// are bounded.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Headless Chromium behind its own chromedriver.
 pub(crate) struct Browser {
     client: Option<Client>,
     driver: Child,
     _profile: TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Browser {
@@ -117,6 +122,7 @@ impl Browser {
                 return None;
             }
         };
+        let turn = TURN.lock().await;
         let port = free_port();
         let mut cmd = Command::new(&driver);
         cmd.arg(format!("--port={port}"))
@@ -169,6 +175,7 @@ impl Browser {
             client: None,
             driver,
             _profile: profile,
+            _turn: turn,
         };
         let client = ClientBuilder::new(connector)
             .capabilities(caps)
@@ -197,10 +204,10 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script {script:?}: {e}"))
     }
 
-    /// Waits (10 s at most) until the JavaScript expression `condition` is true in the page.
+    /// Waits (30 s at most: CI machines are busy) until the JavaScript expression `condition` is true in the page.
     pub(crate) async fn wait_until(&self, condition: &str) {
         let script = format!("return Boolean({condition});");
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             // Errors while a page is being replaced are expected: try again.
             if let Ok(Value::Bool(true)) = self.c().execute(&script, vec![]).await {
@@ -472,7 +479,7 @@ async fn browser_patient_screen_wrong_pin_counts_down_and_locks() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_patient_screen_face_mode_first_registration_and_admin_changes() {
+async fn browser_patient_screen_face_mode_first_registration_admin_changes_and_visual_check() {
     let Some((server, b)) = start().await else {
         return;
     };
@@ -515,5 +522,18 @@ async fn browser_patient_screen_face_mode_first_registration_and_admin_changes()
     b.wait_until(&screen_is("failed")).await;
     assert_eq!(b.text("#reader-code").await, "002");
     b.screenshot("reader-11-not-a-mynumber-card").await;
+    b.click_and_load("#card-remove").await;
+    b.wait_until(&screen_is("idle")).await;
+
+    // 目視: the trainer, as staff, cannot confirm the patient.
+    insert_card(&b, &server.url, "valid-kouki").await;
+    b.click_and_load("#mode-visual").await;
+    b.wait_until(&screen_is("staff-confirm")).await;
+    assert!(b.text("#screen").await.contains("職員が本人確認"));
+    b.screenshot("reader-12-staff-confirm").await;
+    b.click_and_load("#staff-no").await;
+    b.wait_until(&screen_is("failed")).await;
+    assert_eq!(b.text("#reader-code").await, "MOCK-R106");
+    assert_eq!(server.face_files().len(), 1, "no new face file");
     b.close().await;
 }

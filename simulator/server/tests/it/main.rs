@@ -5,6 +5,7 @@ mod browser;
 mod bulk;
 mod card;
 mod cli;
+mod console;
 mod disaster;
 mod disaster_browser;
 mod files;

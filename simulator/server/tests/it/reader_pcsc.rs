@@ -1,6 +1,7 @@
 //! The face-auth reader driving a virtual My Number Card through PC/SC (pcscd → vpcd → the card
 //! the simulator put in slot 0), under the same pcscd lock as the card e2e tests: PIN mode with
-//! consent to 薬剤 only, and three wrong PINs locking the card. Skips (saying why) without the
+//! consent to 薬剤 only and with every consent refused, three wrong PINs locking the card, an
+//! unregistered card through 初回登録, and a revoked certificate. Skips (saying why) without the
 //! stack, except under `CI`.
 
 use sim_core::engine::CardConsents;
@@ -11,6 +12,35 @@ use crate::card::{e2e_lock, ensure_card, release_slot0, shared_sim};
 /// Not used by the card e2e cases, so their PIN counters stay apart.
 const PERSON: &str = "valid-kokuho";
 const LOCK_PERSON: &str = "valid-shaho-kazoku";
+
+const FLAGS: [&str; 6] = [
+    "PharmacistsInfoConsFlg",
+    "SpecificHealthCheckupsInfoConsFlg",
+    "DiagnosisInfoConsFlg",
+    "OperationInfoConsFlg",
+    "LimitApplicationCertificateRelatedConsFlg",
+    "SpecificDiseasesCertificateRelatedConsFlg",
+];
+
+fn face_count(sim: &crate::card::Sim) -> usize {
+    let face = sim.shared.oqs_dir.as_ref().expect("oqs").join("face");
+    std::fs::read_dir(&face)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// The face file `name` of the shared simulator, as text.
+fn face_xml(sim: &crate::card::Sim, name: &str) -> String {
+    let dir = sim.shared.oqs_dir.as_ref().expect("oqs").join("face");
+    let bytes = std::fs::read(dir.join(name)).expect("face file on disk");
+    sim_messages::encoding::decode(&bytes)
+        .expect("decodes")
+        .text
+}
 
 fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
     let open = format!("<{name}>");
@@ -126,4 +156,98 @@ fn e2e_cli_reader_run_pcsc_reads_the_inserted_card() {
         .output()
         .expect("run simulator");
     assert!(!out.status.success());
+}
+
+#[test]
+fn e2e_reader_pin_mode_through_pcsc_all_consent_refused_gives_all_flags_0() {
+    let Some(_guard) = e2e_lock() else { return };
+    let sim = shared_sim();
+    ensure_card(sim, PERSON);
+    let shared = &sim.shared;
+    let r = &shared.reader;
+    let _ = r.remove();
+    r.insert(shared, None, CardKind::Pcsc).expect("insert");
+    r.choose(Mode::Pin).expect("mode");
+    let s = r.enter_pin(shared, "1234").expect("pin");
+    assert_eq!(s.screen, "consent", "{s:?}");
+    let s = r.consent(shared, CardConsents::default()).expect("consent");
+    assert_eq!(s.screen, "done", "{s:?}");
+    r.remove().expect("remove");
+    let xml = face_xml(sim, &s.face_file.expect("face file"));
+    let flags: Vec<_> = FLAGS.iter().map(|f| element(&xml, f)).collect();
+    assert_eq!(flags, [Some("0"); 6], "{xml}");
+    // Still a qualification result for the person, without the 限度額 section.
+    let person = shared.population.person_by_id(PERSON).expect("person");
+    assert_eq!(element(&xml, "Name"), Some(person.name.as_str()), "{xml}");
+    assert_eq!(element(&xml, "QualificationValidity"), Some("1"), "{xml}");
+    assert!(
+        !xml.contains("<LimitApplicationCertificateRelatedInfo>"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn e2e_reader_unregistered_card_through_pcsc_gets_first_registration_then_a_result() {
+    let Some(_guard) = e2e_lock() else { return };
+    let sim = shared_sim();
+    let person = "unregistered-card";
+    ensure_card(sim, person);
+    let shared = &sim.shared;
+    let r = &shared.reader;
+    let _ = r.remove();
+    let before = face_count(sim);
+    r.insert(shared, None, CardKind::Pcsc).expect("insert");
+    r.choose(Mode::Pin).expect("mode");
+    let s = r.enter_pin(shared, "1234").expect("pin");
+    // The shared simulator lives for the whole test process: registered at most once, here.
+    assert_eq!(s.screen, "register", "{s:?}");
+    assert_eq!(s.person_id.as_deref(), Some(person));
+    let s = r.register(shared, true).expect("register");
+    assert_eq!(s.screen, "consent", "{s:?}");
+    let consents = CardConsents {
+        drug: true,
+        diagnosis: true,
+        ..CardConsents::default()
+    };
+    let s = r.consent(shared, consents).expect("consent");
+    assert_eq!(s.screen, "done", "{s:?}");
+    r.remove().expect("remove");
+    assert_eq!(face_count(sim), before + 1);
+    let xml = face_xml(sim, &s.face_file.expect("face file"));
+    let p = shared.population.person_by_id(person).expect("person");
+    assert_eq!(element(&xml, "Name"), Some(p.name.as_str()), "{xml}");
+    assert_eq!(element(&xml, "PharmacistsInfoConsFlg"), Some("1"), "{xml}");
+    assert_eq!(element(&xml, "DiagnosisInfoConsFlg"), Some("1"), "{xml}");
+    assert_eq!(element(&xml, "OperationInfoConsFlg"), Some("0"), "{xml}");
+    // Registered now: the same card goes straight to consent.
+    r.insert(shared, None, CardKind::Pcsc)
+        .expect("insert again");
+    r.choose(Mode::Pin).expect("mode");
+    let s = r.enter_pin(shared, "1234").expect("pin");
+    assert_eq!(s.screen, "consent", "{s:?}");
+    r.remove().expect("remove");
+}
+
+#[test]
+fn e2e_reader_revoked_certificate_through_pcsc_is_refused_without_a_file() {
+    let Some(_guard) = e2e_lock() else { return };
+    let sim = shared_sim();
+    ensure_card(sim, "revoked-certificate");
+    let shared = &sim.shared;
+    let r = &shared.reader;
+    let _ = r.remove();
+    let before = face_count(sim);
+    r.insert(shared, None, CardKind::Pcsc).expect("insert");
+    r.choose(Mode::Pin).expect("mode");
+    let s = r.enter_pin(shared, "1234").expect("pin");
+    assert_eq!(s.screen, "failed", "{s:?}");
+    assert_eq!(s.message_code, Some("MOCK-R109"), "{s:?}");
+    assert!(
+        s.message.as_deref().is_some_and(|m| m.contains("失効")),
+        "{s:?}"
+    );
+    assert!(r.consent(shared, CardConsents::default()).is_err());
+    r.remove().expect("remove");
+    assert_eq!(face_count(sim), before, "no face file");
+    release_slot0();
 }
