@@ -391,7 +391,8 @@ fn consent_refusal(
     Ok(None)
 }
 
-fn patient(pop: &Population, r: QualRef) -> Patient {
+/// The patient header of the qualification `r`: the person and that card's keys.
+pub fn patient(pop: &Population, r: QualRef) -> Patient {
     let person: &Person = pop.person(r);
     let q = pop.qualification(r);
     Patient {

@@ -68,6 +68,10 @@ struct EntryWithBodies {
 }
 
 fn text_of(bytes: &[u8]) -> String {
+    // A PDF result (薬剤・特定健診 FileCategory 1/3) is binary: say so rather than decode it.
+    if bytes.starts_with(b"%PDF-") {
+        return format!("(PDF, {} bytes)", bytes.len());
+    }
     match sim_messages::encoding::decode(bytes) {
         Ok(d) => d.text,
         Err(_) => match std::str::from_utf8(bytes) {

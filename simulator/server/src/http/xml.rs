@@ -52,13 +52,24 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
     let (status, answer_name, bytes, content_type, name_header) = match outcome {
         FileOutcome::Answered {
             result_name, bytes, ..
-        } => (
-            StatusCode::OK,
-            result_name,
-            bytes,
-            format!("application/xml; charset={charset}"),
-            "x-oqs-result-name",
-        ),
+        } => {
+            // 薬剤・特定健診 PDF results, zipped bulk downloads, else XML.
+            let lower = result_name.to_ascii_lowercase();
+            let content_type = if lower.ends_with(".pdf") {
+                "application/pdf".to_owned()
+            } else if lower.ends_with(".zip") {
+                "application/zip".to_owned()
+            } else {
+                format!("application/xml; charset={charset}")
+            };
+            (
+                StatusCode::OK,
+                result_name,
+                bytes,
+                content_type,
+                "x-oqs-result-name",
+            )
+        }
         FileOutcome::Rejected {
             err_name, bytes, ..
         } => (

@@ -5,8 +5,10 @@
 //! engine's ([`sim_core::engine::medical`]); `Shared::stores` hands all of it to the engine.
 //!
 //! [`render_drug_pdf`] and [`render_checkup_pdf`] are the library entry points for other viewers
-//! (e.g. the disaster-mode viewer): a report in, the PDF bytes out.
+//! (e.g. the disaster-mode viewer): a report in, the PDF bytes out; [`render_drug_html`] and
+//! [`render_checkup_html`] give the same as an HTML fragment.
 
+pub mod html;
 pub mod pdf;
 
 use sim_core::engine::StoreError;
@@ -22,6 +24,94 @@ pub fn render_drug_pdf(report: &DrugReport) -> Result<Vec<u8>, PdfError> {
 /// The checkup report as a PDF.
 pub fn render_checkup_pdf(report: &CheckupReport) -> Result<Vec<u8>, PdfError> {
     pdf::checkup_pdf(report)
+}
+
+/// The drug report as an HTML `<section>` (escaped, no scripts).
+pub fn render_drug_html(report: &DrugReport) -> String {
+    html::drug_html(report)
+}
+
+/// The checkup report as an HTML `<section>`.
+pub fn render_checkup_html(report: &CheckupReport) -> String {
+    html::checkup_html(report)
+}
+
+/// The patient header of `person_id` with the card valid on `now`'s date (else the latest).
+fn patient_of(
+    shared: &crate::shared::Shared,
+    person_id: &str,
+    now: chrono::NaiveDateTime,
+) -> Option<sim_core::medical::Patient> {
+    let pop = &shared.population;
+    let index = pop.persons().iter().position(|p| p.id == person_id)?;
+    let person = &pop.persons()[index];
+    let card = person.card_on(now.date())?;
+    let qualification = person
+        .qualifications
+        .iter()
+        .position(|q| std::ptr::eq(q, card))?;
+    Some(sim_core::engine::medical::patient(
+        pop,
+        sim_core::population::QualRef {
+            person: u32::try_from(index).ok()?,
+            qualification: u16::try_from(qualification).ok()?,
+        },
+    ))
+}
+
+/// The whole drug window of `person_id` as a report (no consent check: for viewers with their
+/// own rules, such as disaster mode), or `None` for an unknown person.
+pub fn drug_report(
+    shared: &crate::shared::Shared,
+    person_id: &str,
+    medical_institution_code: &str,
+    now: chrono::NaiveDateTime,
+) -> Option<DrugReport> {
+    use sim_core::medical::{MedicalRecords, YearMonth};
+    let person = shared.population.person_by_id(person_id)?;
+    let cfg = shared.engine.config().medical;
+    let to = YearMonth::of(now.date());
+    let from = to.plus(1 - cfg.drug_months.max(1) as i32);
+    let mut months = shared.medical.drug_history(person, from, to);
+    for m in &mut months {
+        m.days.retain(|d| d.dispensed <= now.date());
+    }
+    months.retain(|m| !m.days.is_empty());
+    Some(DrugReport {
+        patient: patient_of(shared, person_id, now)?,
+        medical_institution_code: medical_institution_code.to_owned(),
+        arbitrary_file_identifier: None,
+        from,
+        to,
+        with_diagnosis: false,
+        made_at: now,
+        months,
+    })
+}
+
+/// The whole checkup window of `person_id` as a report (no consent check), or `None`.
+pub fn checkup_report(
+    shared: &crate::shared::Shared,
+    person_id: &str,
+    medical_institution_code: &str,
+    now: chrono::NaiveDateTime,
+) -> Option<CheckupReport> {
+    use sim_core::medical::MedicalRecords;
+    let person = shared.population.person_by_id(person_id)?;
+    let cfg = shared.engine.config().medical;
+    let to = now.date();
+    let from = to
+        .checked_sub_months(chrono::Months::new(12 * cfg.checkup_years))
+        .and_then(|d| d.succ_opt())?;
+    Some(CheckupReport {
+        patient: patient_of(shared, person_id, now)?,
+        medical_institution_code: medical_institution_code.to_owned(),
+        arbitrary_file_identifier: None,
+        from,
+        to,
+        made_at: now,
+        checkups: shared.medical.checkups(person, from, to),
+    })
 }
 
 /// The PDF renderer the engine uses.

@@ -604,3 +604,92 @@ fn every_drug_of_the_table_prints_in_full() {
         "several pages are numbered"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn xml_over_http_answers_a_pdf_with_its_type_and_the_journal_says_so() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let server = TestServer::start(test_config()).await;
+    let shared = server.shared.clone();
+    consent(&shared, PERSON, drug_and_checkup());
+    let req = Request::post("/oqs/req/TKKsiquc01req_http.xml")
+        .body(Body::from(request(CLINIC, "1", None, KOKUHO)))
+        .unwrap();
+    let response = sim_server::http::app(shared.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert_eq!(headers["x-oqs-result-name"], "TKKsiquc01res_http.pdf");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(body.starts_with(b"%PDF-"));
+    shared.journal.flush();
+    let entries = shared.journal.list(5, None).unwrap();
+    let entry = entries
+        .iter()
+        .find(|e| e.answer_name.as_deref() == Some("TKKsiquc01res_http.pdf"))
+        .expect("journalled");
+    let req = Request::get(format!("/admin/journal/{}", entry.id))
+        .body(Body::empty())
+        .unwrap();
+    let response = sim_server::http::app(shared.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        v["answer_text"].as_str().unwrap().starts_with("(PDF, "),
+        "{v}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_for_other_viewers_match_the_file_answers() {
+    let server = TestServer::start(test_config()).await;
+    let shared = &server.shared;
+    let drugs = sim_server::medinfo::drug_report(shared, PERSON, CLINIC, now()).unwrap();
+    let checkups = sim_server::medinfo::checkup_report(shared, PERSON, CLINIC, now()).unwrap();
+    assert!(sim_server::medinfo::drug_report(shared, "nobody", CLINIC, now()).is_none());
+    consent(shared, PERSON, drug_and_checkup());
+    let (_, xml) = answer(
+        shared,
+        "YZKsiquc01req_v.xml",
+        &request(CLINIC, "2", None, KOKUHO),
+        now(),
+    );
+    let xml = text(&xml, TextEncoding::ShiftJis);
+    assert_eq!(xml.matches("<MeTrMonthInf>").count(), drugs.months.len());
+    let (_, xml) = answer(
+        shared,
+        "TKKsiquc01req_v.xml",
+        &request(CLINIC, "2", None, KOKUHO),
+        now(),
+    );
+    let xml = text(&xml, TextEncoding::ShiftJis);
+    assert_eq!(
+        xml.matches("<SpecificHealthCheckupInfo>").count(),
+        checkups.checkups.len()
+    );
+    let html = sim_server::medinfo::render_drug_html(&drugs);
+    assert!(html.starts_with("<section") && html.contains("鈴木　和子"));
+    for m in &drugs.months {
+        for d in &m.days {
+            for l in &d.drugs {
+                assert!(html.contains(&sim_server::medinfo::html::escape(&l.name)));
+            }
+        }
+    }
+    let html = sim_server::medinfo::render_checkup_html(&checkups);
+    assert!(html.contains("ＨｂＡ１ｃ") && !html.contains("<script"));
+    assert_eq!(
+        sim_server::medinfo::html::escape("<a href='x'>&\""),
+        "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+    );
+    server.stop().await;
+}
