@@ -13,6 +13,9 @@ pub struct ClockArgs {
     /// URL of the running simulator.
     #[arg(long, env = "SIMULATOR_URL", default_value = crate::client::DEFAULT_URL)]
     server: String,
+    /// The clock of this scenario session instead of the served one (each session has its own).
+    #[arg(long)]
+    session: Option<String>,
     #[command(subcommand)]
     action: Option<ClockAction>,
 }
@@ -58,17 +61,19 @@ pub async fn run(args: ClockArgs) -> anyhow::Result<()> {
             ..ClockChange::default()
         }),
     };
+    let path = match &args.session {
+        None => "/admin/clock".to_owned(),
+        Some(id) => format!(
+            "/admin/clock?session={}",
+            crate::scenario_remote::percent(id)
+        ),
+    };
     let body = match change {
-        None => crate::client::get(&args.server, "/admin/clock").await?,
+        None => crate::client::get(&args.server, &path).await?,
         Some(change) => {
             let json = serde_json::to_vec(&change).context("encoding the change")?;
-            crate::client::request(
-                &args.server,
-                "/admin/clock",
-                hyper::Method::POST,
-                Bytes::from(json),
-            )
-            .await?
+            crate::client::request(&args.server, &path, hyper::Method::POST, Bytes::from(json))
+                .await?
         }
     };
     let view: ClockView = serde_json::from_slice(&body).context("reading the answer")?;

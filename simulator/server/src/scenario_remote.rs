@@ -287,7 +287,7 @@ fn query(session: &Option<String>) -> String {
 }
 
 /// Session keys are checked to `A-Z a-z 0-9 - _ .` by the server; anything else is escaped.
-fn percent(s: &str) -> String {
+pub(crate) fn percent(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {

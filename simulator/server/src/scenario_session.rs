@@ -12,7 +12,8 @@
 //! The one exception is the scenario of `serve --scenario FILE`: it is *attached* to the served
 //! simulator ([`Run::attached`]), so its steps act on the world, clock and shared folder a clinic
 //! system is connected to (the trainer's demo). Resetting it rewinds the served clock, the steps,
-//! the faults and the reader, and resets the PINs and 初回登録 of the persons its card checks use;
+//! the faults and the reader, resets the PINs and 初回登録 of the persons its card checks use, and
+//! removes the files its steps wrote into `res/` and `face/` (the replay writes the same names);
 //! other state of the served simulator (the journal, other persons) stays.
 //!
 //! Loading and resetting need no restart. Sessions live in memory: a restart forgets them (the
@@ -89,6 +90,9 @@ pub struct SessionView {
     pub file: String,
     /// Its title.
     pub title: String,
+    /// What it shows, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Its 医療機関コード.
     pub medical_institution_code: String,
     /// `own` (its own world) or `attached` (the served world of `serve --scenario`).
@@ -294,6 +298,12 @@ impl Session {
         let scenario = read_source(&self.source)?;
         let attach = if self.run.is_attached() {
             let shared = self.run.shared().clone();
+            // The files of the last play go: the replay writes the same names again.
+            if let Some(root) = &shared.oqs_dir {
+                for (name, _) in self.run.report().results {
+                    let _ = std::fs::remove_file(root.join(name));
+                }
+            }
             rewind_served(&shared, &scenario).map_err(SessionError::Failed)?;
             Some(shared)
         } else {
@@ -328,6 +338,7 @@ impl Session {
             session: self.id.clone(),
             file: scenario.file.clone(),
             title: scenario.title.clone(),
+            description: scenario.description.clone(),
             medical_institution_code: shared.reader.settings().medical_institution_code.clone(),
             world: if run.is_attached() { "attached" } else { "own" }.into(),
             clock: now_text(shared),
@@ -456,6 +467,29 @@ impl Sessions {
     pub fn list(&self) -> Vec<SessionView> {
         let sessions: Vec<_> = lock(&self.map).values().cloned().collect();
         sessions.iter().map(|s| lock(s).view()).collect()
+    }
+
+    /// The world of the own-world session keyed by the `MedicalInstitutionCode` of this request
+    /// file (XML over HTTP routes a clinic's request there), if one is loaded.
+    pub fn world_for_request(&self, request: &[u8]) -> Option<Arc<Shared>> {
+        if lock(&self.map).is_empty() {
+            return None;
+        }
+        let text = crate::scenario_run::decode(request);
+        let open = "<MedicalInstitutionCode>";
+        let start = text.find(open)? + open.len();
+        let end = start + text[start..].find("</MedicalInstitutionCode>")?;
+        let code = text[start..end].trim();
+        let session = lock(&self.map).get(code).cloned()?;
+        let s = lock(&session);
+        (!s.run.is_attached()).then(|| s.run.shared().clone())
+    }
+
+    /// The world of a session (its clock, for `/admin/clock?session=`).
+    pub fn world(&self, id: Option<&str>) -> Result<Arc<Shared>, SessionError> {
+        let session = self.get(id)?;
+        let s = lock(&session);
+        Ok(s.run.shared().clone())
     }
 
     /// Drops every session (at shutdown: an attached one holds the served simulator).

@@ -3,12 +3,14 @@
 //! `GET` shows the time and mode. `POST` takes JSON with any of `set` (a Japan time
 //! `yyyy-mm-ddTHH:MM:SS`), `advance` (`1d`, `90s`, `1h30m`) and `mode` (`frozen` or `running`),
 //! applied in that order, and answers like `GET`. On the wall clock a `POST` is refused with 409.
+//! `?session=ID` reads and sets the clock of that scenario session instead (each session has its
+//! own virtual clock; 404 for an unknown session).
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
@@ -52,11 +54,39 @@ fn view(shared: &Shared) -> ClockView {
     }
 }
 
-pub(super) async fn get(State(shared): State<Arc<Shared>>) -> Response {
-    Json(view(&shared)).into_response()
+/// The served simulator, or the world of the scenario session named by `?session=`.
+fn target(
+    shared: Arc<Shared>,
+    q: &crate::scenario_remote::SessionQuery,
+) -> Result<Arc<Shared>, Response> {
+    match &q.session {
+        None => Ok(shared),
+        Some(id) => shared
+            .scenarios
+            .world(Some(id))
+            .map_err(|e| (StatusCode::NOT_FOUND, format!("{e}\n")).into_response()),
+    }
 }
 
-pub(super) async fn post(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(super) async fn get(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<crate::scenario_remote::SessionQuery>,
+) -> Response {
+    match target(shared, &q) {
+        Ok(shared) => Json(view(&shared)).into_response(),
+        Err(r) => r,
+    }
+}
+
+pub(super) async fn post(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<crate::scenario_remote::SessionQuery>,
+    body: Bytes,
+) -> Response {
+    let shared = match target(shared, &q) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let change: ClockChange = if body.iter().all(u8::is_ascii_whitespace) {
         ClockChange::default()
     } else {

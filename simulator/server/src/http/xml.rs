@@ -1,7 +1,8 @@
 //! XML over HTTP: `POST /oqs/req/{name}` takes the exact bytes of a request file named `name` and
 //! answers with the exact bytes of the result file (200), or of the `.err` file when the terminal
 //! would reject the request (422). `POST /oqs/xml` is the same for a single-check request with a
-//! default name. The result's file name is in `X-OQS-Result-Name` (or `X-OQS-Err-Name`).
+//! default name. The result's file name is in `X-OQS-Result-Name` (or `X-OQS-Err-Name`). A request
+//! whose `MedicalInstitutionCode` keys a loaded scenario session is answered by that session's world.
 
 use std::sync::Arc;
 
@@ -31,6 +32,10 @@ pub(super) async fn post_named(
 }
 
 fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
+    // A scenario session keyed by the request's 医療機関コード answers with its own world and clock.
+    if let Some(session) = shared.scenarios.world_for_request(body) {
+        return handle(&session, name, body);
+    }
     let now = shared.clock.now();
     let outcome =
         match shared

@@ -331,7 +331,7 @@ fn serve_refuses_an_invalid_scenario() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("bad-clock.yaml:7:9: error: unknown clock mode"),
+        stderr.contains("bad-clock.yaml:8:9: error: unknown clock mode"),
         "{stderr}"
     );
 }

@@ -271,6 +271,22 @@ async fn two_parallel_sessions_on_one_server_are_isolated() {
     }
     assert_all_passed(&json(&shared, "GET", "/admin/scenario?session=ci-a", "").await);
     assert_all_passed(&json(&shared, "GET", "/admin/scenario?session=ci-b", "").await);
+
+    // Each session's clock is its own through /admin/clock?session= too.
+    let b = json(
+        &shared,
+        "POST",
+        "/admin/clock?session=ci-b",
+        r#"{"advance": "2h"}"#,
+    )
+    .await;
+    assert_eq!(b["now"], "2026-11-25T11:30:00");
+    let a = json(&shared, "GET", "/admin/clock?session=ci-a", "").await;
+    assert_eq!(a["now"], "2026-11-26T09:30:00");
+    let served = json(&shared, "GET", "/admin/clock", "").await;
+    assert_eq!(served["now"], "2026-11-25T09:30:15");
+    let (status, _) = call(&shared, "GET", "/admin/clock?session=nope", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -295,4 +311,147 @@ async fn sessions_are_keyed_by_medical_institution_code() {
             "{face}"
         );
     }
+    // XML over HTTP: a clinic's request is answered by the session its 医療機関コード keys, on
+    // that session's clock (09:30:00), not the served one (09:30:15).
+    let request = String::from_utf8(utf8_request(&KOKUHO, "routed")).unwrap();
+    for (code, time) in [
+        ("1310000001", "20261125093000"),
+        ("1311234567", "20261125093015"),
+    ] {
+        let body = request.replace("1311234567", code);
+        let (status, text) =
+            call(&shared, "POST", "/oqs/req/OQSsiquc01req_routed.xml", &body).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        assert_eq!(
+            element(&text, "ProcessExecutionTime").as_deref(),
+            Some(time),
+            "{code}"
+        );
+        assert_eq!(
+            element(&text, "MedicalInstitutionCode").as_deref(),
+            Some(code)
+        );
+    }
+}
+
+fn simulator() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_simulator"))
+}
+
+fn catalogue_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(name)
+}
+
+/// The trainer's remote from the command line: `serve --scenario` attaches the scenario to the
+/// served world, `scenario step` plays it into the served folder (where a clinic system
+/// watches), `scenario reset` starts it again, `scenario load` adds a session of its own.
+#[test]
+fn the_trainer_drives_a_served_scenario_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut child = simulator()
+        .args(["serve", "--delay-ms", "0", "--size", "10"])
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--oqs-dir")
+        .arg(dir.path().join("oqs"))
+        .arg("--state")
+        .arg(dir.path().join("state"))
+        .arg("--scenario")
+        .arg(catalogue_file("valid.yaml"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let remote = |args: &[&str]| {
+        let out = simulator()
+            .arg("scenario")
+            .args(args)
+            .env("SIMULATOR_URL", &url)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let mut status = remote(&["status"]);
+    for _ in 0..300 {
+        if status.0 == Some(0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        status = remote(&["status"]);
+    }
+    assert_eq!(status.0, Some(0), "{status:?}");
+    assert!(status.1.contains("attached world"), "{}", status.1);
+    assert!(status.1.contains("next  line 9"), "{}", status.1);
+
+    let (code, out, err) = remote(&["step"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("ok    line 9"), "{out}");
+    let res = list(&dir.path().join("oqs").join("res"));
+    assert_eq!(res.len(), 1, "the result is in the served res/: {res:?}");
+    assert!(
+        res[0].starts_with("OQSsiquc01res_20261125093000"),
+        "{res:?}"
+    );
+
+    let (code, out, err) = remote(&["step", "--all"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("finished"), "{out}");
+    let faces = list(&dir.path().join("oqs").join("face"));
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    let (code, out, _) = remote(&["step"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("every step has been played"), "{out}");
+
+    // Reset: the same story again on the served world (its PINs and clock rewound).
+    let (code, out, err) = remote(&["reset"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, out, err) = remote(&["step", "--all"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    // The files of the first play were removed; the replay's face file is the terminal's next.
+    let faces = list(&dir.path().join("oqs").join("face"));
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    assert!(faces[0].contains("00000000000000000002_"), "{faces:?}");
+
+    // A second session, of its own; from now on steps name their session.
+    let (code, out, err) = remote(&[
+        "load",
+        catalogue_file("pin-lock.yaml").to_str().unwrap(),
+        "--session",
+        "ci-7",
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("as session ci-7"), "{out}");
+    let (code, _, err) = remote(&["step"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("several scenario sessions"), "{err}");
+    let (code, out, err) = remote(&["step", "--all", "--session", "ci-7"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    // Its world is its own: the served face/ got nothing from it.
+    assert_eq!(list(&dir.path().join("oqs").join("face")), faces);
+    // A failing step exits 1.
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "title: t\nclock: { start: 2026-11-25T09:30:00 }\nsteps:\n  - drop: not-found\n  - expect-result: { QualificationValidity: \"1\" }\n",
+    )
+    .unwrap();
+    let (code, ..) = remote(&["load", broken.to_str().unwrap(), "--session", "b"]);
+    assert_eq!(code, Some(0));
+    let (code, out, _) = remote(&["step", "--all", "--session", "b"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL  line 5"), "{out}");
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
