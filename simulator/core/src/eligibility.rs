@@ -63,10 +63,10 @@ impl Decision {
     }
 }
 
-/// Decides eligibility of the keys in `query` on `on`.
-pub fn decide(pop: &Population, query: &CardQuery, on: NaiveDate) -> Decision {
-    let matched: Vec<QualRef> = pop
-        .candidates(&query.insurer, &query.number)
+/// The qualifications the keys in `query` match, whatever the date: the insurer's
+/// qualifications whose 番号, 記号, 枝番 (when given) and the person's 生年月日 are those typed.
+pub fn matching(pop: &Population, query: &CardQuery) -> Vec<QualRef> {
+    pop.candidates(&query.insurer, &query.number)
         .iter()
         .copied()
         .filter(|&r| {
@@ -81,7 +81,12 @@ pub fn decide(pop: &Population, query: &CardQuery, on: NaiveDate) -> Decision {
                 && query.branch.as_ref().is_none_or(|b| *b == q.card.branch)
                 && pop.person(r).birthdate == query.birthdate
         })
-        .collect();
+        .collect()
+}
+
+/// Decides eligibility of the keys in `query` on `on`.
+pub fn decide(pop: &Population, query: &CardQuery, on: NaiveDate) -> Decision {
+    let matched = matching(pop, query);
     let Some(&first) = matched.first() else {
         return Decision::NotFound;
     };

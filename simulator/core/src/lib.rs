@@ -13,6 +13,7 @@
 //!
 //! Invariant: no IO and no clock. The current time is always a parameter.
 
+pub mod claims;
 pub mod date;
 pub mod derive;
 pub mod disaster;
@@ -22,6 +23,7 @@ pub mod insurer;
 pub mod kana;
 pub mod keys;
 pub mod medical;
+pub mod medical_aid;
 pub mod person;
 pub mod population;
 pub mod qualification;

@@ -135,6 +135,11 @@ impl Population {
         self.by_id.get(id).map(|&i| &self.persons[i as usize])
     }
 
+    /// The index of the person with this id.
+    pub fn index_of(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
     /// The insurer with this number.
     pub fn insurer(&self, number: &InsurerNumber) -> Option<&Insurer> {
         self.insurers.get(number)

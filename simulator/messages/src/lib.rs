@@ -7,6 +7,7 @@
 //! (`sim-core`). Optional elements are omitted when absent, never emitted empty.
 
 pub mod catalogue;
+pub mod claims;
 pub mod codes;
 pub mod encoding;
 pub mod file_name;

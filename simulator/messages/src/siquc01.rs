@@ -259,6 +259,8 @@ pub struct ResultOfQualificationConfirmation {
     pub limit_application_certificate_related_cons_time: Option<String>,
     /// 限度額適用認定証関連情報.
     pub limit_application_certificate_related_info: Option<LimitApplicationCertificateRelatedInfo>,
+    /// 限度額適用認定証情報変更有無, OQSCD014 (bulk results): `0` 変更なし, `1` 変更あり または 判定不能.
+    pub limit_application_certificate_changed: Option<String>,
     /// 特定疾病療養受療証提供同意フラグ, OQSCD016.
     pub specific_diseases_certificate_related_cons_flg: Option<String>,
     /// 特定疾病療養受療証提供同意日時.

@@ -36,6 +36,9 @@ pub struct Config {
     /// 薬剤情報 / 特定健診情報.
     #[serde(default)]
     pub medical: MedicalSettings,
+    /// Claim re-routing (`simulator claims route`, `POST /claims/route`).
+    #[serde(default)]
+    pub claims: ClaimsSettings,
 }
 
 /// `[medical]`.
@@ -55,6 +58,15 @@ impl Default for MedicalSettings {
             checkup_years: 5,
         }
     }
+}
+
+/// `[claims]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimsSettings {
+    /// `[claims.notice]`: the notice texts (every key optional).
+    #[serde(default)]
+    pub notice: sim_core::claims::NoticeTexts,
 }
 
 /// `[reader]`.
@@ -81,6 +93,10 @@ pub struct BulkSettings {
     pub reference_number: String,
     /// `xml` or `zip`.
     pub download_format: String,
+    /// Hours a job is kept after its result is ready.
+    pub retention_hours: u32,
+    /// 医療扶助: the 指定医療機関 tickets are issued to.
+    pub medical_aid_facilities: Vec<String>,
 }
 
 /// `[reference_numbers]`.
@@ -303,8 +319,24 @@ impl Config {
                     "zip" => true,
                     other => bail!("bulk.download_format is \"xml\" or \"zip\", not {other:?}"),
                 },
+                retention: chrono::Duration::hours(i64::from(self.bulk.retention_hours)),
+            },
+            medical_aid: sim_core::medical_aid::MedicalAidConfig {
+                designated_facilities: {
+                    let f = &self.bulk.medical_aid_facilities;
+                    if let Some(bad) = f
+                        .iter()
+                        .find(|c| !sim_core::engine::is_medical_institution_code(c))
+                    {
+                        bail!(
+                            "bulk.medical_aid_facilities holds 10-digit 医療機関コード, not {bad:?}"
+                        );
+                    }
+                    f.clone()
+                },
             },
             reference_number_max_chars: self.reference_numbers.max_chars,
+            claim_notices: self.claims.notice.clone(),
         })
     }
 }

@@ -1,6 +1,10 @@
 //! What must outlive the process for the bulk functions: accepted bulk jobs (`bulk_jobs`) and
 //! 照会番号 registrations (`reference_numbers`), in `<state>/state.sqlite3` (own connection, WAL).
-//! It implements the engine's [`BulkJobs`] and [`ReferenceNumbers`] traits.
+//! It implements the engine's [`BulkJobs`] and [`ReferenceNumbers`] traits, and
+//! [`TreatmentConsents`]: the consents given to a facility for 訪問診療等 / オンライン診療等
+//! (`treatment_consents`: recorded by the face-auth reader with that 診療区分, through
+//! `POST /admin/consents`, or seeded from the named fixtures), which `OQSmuhvq` / `OQSmuonq`
+//! select from. Jobs older than the retention are purged when a new one is accepted.
 //!
 //! A job is committed before its `01res` is written, so an upload that got a 受付番号 can always
 //! be downloaded, even after a crash or a restart. The stored row keeps the upload document byte
@@ -15,7 +19,10 @@ use std::sync::{Mutex, RwLock};
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, OptionalExtension, params};
 use sim_core::engine::stores::{BulkJob, NewJob, reception_number};
-use sim_core::engine::{BulkJobs, ReferenceNumbers, StoreError, Stores};
+use sim_core::engine::{
+    BulkJobs, ReferenceNumbers, StoreError, Stores, TreatmentConsent, TreatmentConsents,
+    TreatmentForm,
+};
 use sim_messages::MessageKind;
 
 use crate::shared::sha256_hex;
@@ -34,6 +41,18 @@ CREATE TABLE IF NOT EXISTS bulk_jobs (
     ready_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS bulk_jobs_request ON bulk_jobs (request_name, request_sha256);
+CREATE INDEX IF NOT EXISTS bulk_jobs_ready ON bulk_jobs (ready_at);
+CREATE TABLE IF NOT EXISTS treatment_consents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id TEXT NOT NULL,
+    medical_institution_code TEXT NOT NULL,
+    treatment TEXT NOT NULL,
+    consented_at TEXT NOT NULL,
+    examination_date TEXT,
+    UNIQUE (person_id, medical_institution_code, treatment, consented_at)
+);
+CREATE INDEX IF NOT EXISTS treatment_consents_facility
+    ON treatment_consents (medical_institution_code, treatment);
 CREATE TABLE IF NOT EXISTS reference_numbers (
     medical_institution_code TEXT NOT NULL,
     person_id TEXT NOT NULL,
@@ -80,13 +99,30 @@ impl JobStore {
 
     /// Both traits, for the engine.
     pub fn stores(&self) -> Stores<'_> {
-        // Medical records, consents and the PDF renderer are wired by the medical-information
-        // work (branch medinfo); until it lands here the engine answers without them.
         Stores {
             references: self,
             jobs: self,
+            treatments: self,
             ..Stores::none()
         }
+    }
+
+    /// Records a consent for 訪問診療等 / オンライン診療等 (the same consent twice is kept once).
+    pub fn record_consent(&self, c: &TreatmentConsent) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO treatment_consents (person_id, medical_institution_code, \
+                 treatment, consented_at, examination_date) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    c.person_id,
+                    c.medical_institution_code,
+                    c.form.code(),
+                    c.consented_at.format(TIME).to_string(),
+                    c.examination_date.map(|d| d.format("%Y-%m-%d").to_string()),
+                ],
+            )
+            .map(|_| ())
+            .map_err(failed)
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -147,9 +183,13 @@ impl BulkJobs for JobStore {
             return Ok(found);
         }
         let next: i64 = tx
-            .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM bulk_jobs", [], |r| {
-                r.get(0)
-            })
+            // Never reuse a number, even of a purged job: sqlite_sequence keeps the highest id.
+            .query_row(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'bulk_jobs'), 0), \
+                 COALESCE((SELECT MAX(id) FROM bulk_jobs), 0)) + 1",
+                [],
+                |r| r.get(0),
+            )
             .map_err(failed)?;
         let number = reception_number(job.accepted_at, next.max(1) as u64);
         tx.execute(
@@ -182,6 +222,16 @@ impl BulkJobs for JobStore {
         })
     }
 
+    fn purge(&self, ready_before: NaiveDateTime) -> Result<u64, StoreError> {
+        self.conn()
+            .execute(
+                "DELETE FROM bulk_jobs WHERE ready_at < ?1",
+                params![ready_before.format(TIME).to_string()],
+            )
+            .map(|n| n as u64)
+            .map_err(failed)
+    }
+
     fn job(&self, reception_number: &str) -> Result<Option<BulkJob>, StoreError> {
         self.conn()
             .query_row(
@@ -192,6 +242,47 @@ impl BulkJobs for JobStore {
             .optional()
             .map(Option::flatten)
             .map_err(failed)
+    }
+}
+
+impl TreatmentConsents for JobStore {
+    fn treatment_consents(
+        &self,
+        facility: &str,
+        form: TreatmentForm,
+    ) -> Result<Vec<TreatmentConsent>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT person_id, consented_at, examination_date FROM treatment_consents \
+                 WHERE medical_institution_code = ?1 AND treatment = ?2 ORDER BY consented_at, id",
+            )
+            .map_err(failed)?;
+        let rows = stmt
+            .query_map(params![facility, form.code()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .map_err(failed)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (person_id, at, exam) = row.map_err(failed)?;
+            let Ok(consented_at) = NaiveDateTime::parse_from_str(&at, TIME) else {
+                continue;
+            };
+            out.push(TreatmentConsent {
+                person_id,
+                medical_institution_code: facility.to_owned(),
+                form,
+                consented_at,
+                examination_date: exam
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            });
+        }
+        Ok(out)
     }
 }
 

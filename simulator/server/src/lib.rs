@@ -15,12 +15,14 @@
 //! - [`scenario_run`]: `simulator scenario run`, scripted scenarios played headless.
 //! - [`scenario_session`], [`scenario_remote`]: scenario sessions of a running simulator and
 //!   their remote (`/admin/scenario…`, `simulator scenario step|load|reset|status`).
+//! - [`claims`]: `simulator claims route`, claim re-routing by the visit dates' eligibility.
 //! - [`clock_cli`]: `simulator clock`, the virtual clock of a running simulator.
 //!
 //! Invariant: this is the only crate that binds sockets, touches folders or reads the clock.
 
 pub mod admin_token;
 pub mod card;
+pub mod claims;
 pub mod client;
 pub mod clock;
 pub mod clock_cli;

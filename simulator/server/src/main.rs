@@ -53,6 +53,8 @@ enum Command {
     /// Disaster mode (災害時医療情報閲覧) of a running simulator: open, close, extend, status,
     /// search, view, audit.
     Disaster(sim_server::disaster::cli::DisasterArgs),
+    /// Re-route claims (レセプト) by the insurer valid on each visit date (振替・分割・返戻).
+    Claims(sim_server::claims::ClaimsArgs),
     /// Run scripted scenarios (scenarios/*.yaml) headless on a virtual clock.
     Scenario(sim_server::scenario_run::ScenarioArgs),
     /// Print the default configuration (commented), a template for --config.
@@ -178,6 +180,9 @@ fn main() -> ExitCode {
     if let Some(Command::Scenario(args)) = cli.command {
         return sim_server::scenario_run::cli(args);
     }
+    if let Some(Command::Claims(args)) = cli.command {
+        return sim_server::claims::cli(args);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -214,6 +219,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clock(args) => sim_server::clock_cli::run(args).await,
         Command::Disaster(args) => sim_server::disaster::cli::run(args).await,
         Command::Scenario(_) => anyhow::bail!("`scenario` runs without the server runtime"),
+        Command::Claims(_) => anyhow::bail!("`claims` runs without the server runtime"),
         Command::Config {
             action: ConfigAction::Show,
         } => {

@@ -106,6 +106,14 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
     .context("opening the card store")?;
     let jobs = crate::jobs::JobStore::open(&opts.state_dir.join("state.sqlite3"))
         .context("opening the bulk job store")?;
+    // The named fixtures' consents for 訪問診療等 / オンライン診療等 (kept once however often seeded).
+    for c in sim_fixtures::NamedFixtures::embedded()
+        .context("reading the named fixtures")?
+        .treatment_consents
+    {
+        jobs.record_consent(&c)
+            .context("seeding the named fixtures' treatment consents")?;
+    }
     let reader = crate::reader::Readers::open(
         opts.config.reader_settings()?,
         &opts.state_dir.join("state.sqlite3"),

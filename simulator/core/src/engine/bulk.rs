@@ -63,6 +63,9 @@ pub struct BulkConfig {
     pub reference_placement: ReferencePlacement,
     /// Deliver `02res` files as `.zip` holding the `.xml` (OD2 reads both) \[S\].
     pub zip_results: bool,
+    /// How long a job is kept after its result is ready (simulator clock) \[I\]; older jobs are
+    /// purged when a new upload is accepted, and their 受付番号 then read as unknown.
+    pub retention: Duration,
 }
 
 impl Default for BulkConfig {
@@ -73,6 +76,7 @@ impl Default for BulkConfig {
             per_unit_ms: 5.0,
             reference_placement: ReferencePlacement::Unit,
             zip_results: false,
+            retention: Duration::days(7),
         }
     }
 }
@@ -159,6 +163,7 @@ pub(super) fn upload(
         summary.refused(code);
         return Ok(Ok((BulkUploadResult { header, body: None }, summary)));
     }
+    purge(engine, stores, now);
     let job = stores.jobs.accept(&NewJob {
         kind,
         medical_institution_code: up.medical_institution_code,
@@ -175,6 +180,18 @@ pub(super) fn upload(
         "bulk job accepted"
     );
     Ok(Ok(accepted(header, summary, job)))
+}
+
+/// Forgets jobs past their retention (a failure is logged: the upload goes on).
+pub(super) fn purge(engine: &Engine, stores: Stores<'_>, now: NaiveDateTime) {
+    let before = now - engine.config().bulk.retention;
+    match stores.jobs.purge(before) {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(purged = n, ready_before = %ymdhms(before), "bulk jobs past retention purged")
+        }
+        Err(e) => tracing::warn!(error = %e, "purging bulk jobs failed"),
+    }
 }
 
 /// The 01 result of an accepted upload, of any bulk kind: the job's reception number and time.
@@ -278,7 +295,7 @@ pub(super) fn download(
             Ok(up) => units(engine, pop, stores.references, &up, &job),
             Err(_) => Vec::new(),
         },
-        Stored::Criteria(u) => super::criteria::units(pop, u),
+        Stored::Criteria(u) => super::criteria::units(engine, pop, stores, job.kind, u, &job)?,
     };
     let normal = units
         .iter()
@@ -357,6 +374,10 @@ pub(super) fn units(
                     r.reference_number = None;
                 }
             }
+            for r in &mut results {
+                r.limit_application_certificate_changed =
+                    limit_changed(pop, r, job.ready_at.date()).map(str::to_owned);
+            }
             BulkConfirmUnit {
                 qualification_confirm_search_info: Some(search.clone()),
                 processing_result_status: body.processing_result_status,
@@ -368,4 +389,50 @@ pub(super) fn units(
             }
         })
         .collect()
+}
+
+/// `LimitApplicationCertificateChanged` (OQSCD014) of a bulk result \[I\]: `1` when the person's
+/// 限度額 standing on `on` (which qualification, whether a 限度額適用認定証 covers the day, its
+/// 区分 and 適用区分) differs from the standing one month earlier, or cannot be compared (no
+/// qualification then); `0` when unchanged. `None` for a result that is not valid on `on`.
+pub(super) fn limit_changed(
+    pop: &Population,
+    r: &sim_messages::siquc01::ResultOfQualificationConfirmation,
+    on: chrono::NaiveDate,
+) -> Option<&'static str> {
+    use crate::eligibility::{CardQuery, matching};
+    let query = CardQuery {
+        insurer: crate::insurer::InsurerNumber::parse(r.insurer_number.as_deref()?).ok()?,
+        symbol: r
+            .insured_card_symbol
+            .as_deref()
+            .map(crate::keys::normalize_key)
+            .filter(|s| !s.is_empty()),
+        number: crate::keys::normalize_key(r.insured_identification_number.as_deref()?),
+        branch: r.insured_branch_number.clone(),
+        birthdate: crate::date::parse_ymd(r.birthdate.as_deref()?)?,
+    };
+    let found = matching(pop, &query)
+        .into_iter()
+        .find(|&q| pop.qualification(q).is_active_on(on))?;
+    let person = pop.person(found);
+    let state = |d: chrono::NaiveDate| {
+        let (i, q) = person
+            .qualifications
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.is_active_on(d))
+            .max_by_key(|(_, q)| q.acquired)?;
+        let kind = pop.insurer(&q.insurer).map(|i| i.kind)?;
+        let cert = q.limit_certificate.filter(|c| c.covers(d));
+        Some((
+            i,
+            cert.map(|_| crate::derive::limit_category(person, kind, d)),
+        ))
+    };
+    let before = on.checked_sub_months(chrono::Months::new(1))?;
+    match (state(before), state(on)) {
+        (Some(a), Some(b)) if a == b => Some("0"),
+        _ => Some("1"),
+    }
 }

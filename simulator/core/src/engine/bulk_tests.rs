@@ -27,6 +27,7 @@ fn engine(base_ms: u64, max_units: usize) -> Engine {
             per_unit_ms: if base_ms == 0 { 0.0 } else { 1.0 },
             reference_placement: ReferencePlacement::Unit,
             zip_results: false,
+            retention: Duration::days(7),
         },
         ..EngineConfig::default()
     })

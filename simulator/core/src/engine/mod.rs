@@ -14,6 +14,7 @@
 //! need memory across requests: [`Engine::handle_file_with`] takes it as [`Stores`] (traits the
 //! server implements over SQLite; [`MemoryStores`] for tests).
 
+mod aid;
 pub mod bulk;
 mod card_check;
 mod criteria;
@@ -34,7 +35,10 @@ use crate::population::Population;
 pub use bulk::{BulkConfig, ReferencePlacement};
 pub use card_check::{CardCheck, CardConsents, ConsentWindow};
 pub use medical::MedicalConfig;
-pub use stores::{BulkJobs, MemoryStores, NoStores, ReferenceNumbers, StoreError, Stores};
+pub use stores::{
+    BulkJobs, MemoryStores, NoStores, ReferenceNumbers, StoreError, Stores, TreatmentConsent,
+    TreatmentConsents, TreatmentForm,
+};
 
 /// What `InsuredPartialContributionRatio` is reported for. The reconstructed layout only shows it
 /// on 後期高齢 results; whether the real terminal fills it for others is not known.
@@ -84,6 +88,10 @@ pub struct EngineConfig {
     pub reference_number_max_chars: usize,
     /// 薬剤情報 / 特定健診情報 windows.
     pub medical: MedicalConfig,
+    /// 医療扶助: where tickets are issued.
+    pub medical_aid: crate::medical_aid::MedicalAidConfig,
+    /// Texts of the claim re-routing notices ([`crate::claims`]).
+    pub claim_notices: crate::claims::NoticeTexts,
 }
 
 impl Default for EngineConfig {
@@ -102,6 +110,8 @@ impl Default for EngineConfig {
             bulk: BulkConfig::default(),
             reference_number_max_chars: 20,
             medical: MedicalConfig::default(),
+            medical_aid: crate::medical_aid::MedicalAidConfig::default(),
+            claim_notices: crate::claims::NoticeTexts::default(),
         }
     }
 }
@@ -285,7 +295,7 @@ impl Engine {
             MessageKind::HomeVisitUpload
             | MessageKind::OnlineUpload
             | MessageKind::MedicalAidUpload => {
-                match criteria::upload(self, stores, parsed.kind, name, bytes, now)? {
+                match criteria::upload(self, pop, stores, parsed.kind, name, bytes, now)? {
                     Ok((doc, summary)) => answered(self.write_any(&doc), summary),
                     Err(rejection) => self.reject(name, Some(parsed.kind), rejection),
                 }
@@ -491,6 +501,8 @@ fn summarize(result: &QualificationConfirmResult) -> OutcomeSummary {
 
 #[cfg(test)]
 mod bulk_tests;
+#[cfg(test)]
+mod criteria_tests;
 #[cfg(test)]
 mod medical_tests;
 #[cfg(test)]

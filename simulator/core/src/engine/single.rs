@@ -79,6 +79,13 @@ pub(super) fn answer(
         }
     };
 
+    if query.insurer.law_code() == Some(super::aid::PUBLIC_ASSISTANCE_LAW) {
+        medical_aid(cfg, pop, references, req, &query, date, &mut body);
+        return QualificationConfirmResult {
+            header,
+            body: Some(body),
+        };
+    }
     // 限度額: the request's flag, or the patient's still valid consent at this facility's reader.
     let consent_for = |person_id: &str| match super::medical::stored_limit_consent(
         consents,
@@ -145,6 +152,51 @@ pub(super) fn answer(
         header,
         body: Some(body),
     }
+}
+
+/// The keys of a 医療扶助 recipient (公費負担者番号 of 法別 12): its result, see [`super::aid`].
+fn medical_aid(
+    cfg: &super::EngineConfig,
+    pop: &Population,
+    references: &dyn ReferenceNumbers,
+    req: &SingleCheck<'_>,
+    query: &CardQuery,
+    date: chrono::NaiveDate,
+    body: &mut ResultBody,
+) {
+    let found = crate::medical_aid::find(
+        pop,
+        &cfg.medical_aid,
+        &query.insurer,
+        &query.number,
+        query.birthdate,
+    );
+    let Some(rec) = found else {
+        let entry = cfg.catalogue.get(ErrorKey::QualificationNotFound);
+        if cfg.not_found_is_error {
+            body.processing_result_status = ProcessingResultStatus::Error.code().to_owned();
+        }
+        body.qualification_validity = Some(QualificationValidity::NotFound.code().to_owned());
+        body.processing_result_code = Some(entry.code);
+        body.processing_result_message = Some(entry.message);
+        return;
+    };
+    let (validity, tickets) = super::aid::decide(&rec, date, req.medical_institution_code);
+    body.qualification_validity = Some(validity.code().to_owned());
+    if validity == QualificationValidity::NotFound {
+        let entry = cfg.catalogue.get(ErrorKey::QualificationNotFound);
+        body.processing_result_code = Some(entry.code);
+        body.processing_result_message = Some(entry.message);
+        return;
+    }
+    let mut item = super::aid::result_item(pop, &rec, &tickets, req.medical_institution_code);
+    item.reference_number = references.reference_number(
+        req.medical_institution_code,
+        &pop.persons()[rec.person as usize].id,
+    );
+    body.result_list = Some(ResultList {
+        results: vec![item],
+    });
 }
 
 /// The header problem answered with `SegmentOfResult` 9, if any: the date (not a date, or after

@@ -37,6 +37,61 @@ pub trait ReferenceNumbers: Send + Sync {
     fn register(&self, facility: &str, person_id: &str, number: &str) -> Result<(), StoreError>;
 }
 
+/// 診療区分 (OQSCD028) of a consent to information use outside the clinic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TreatmentForm {
+    /// 2 訪問診療等.
+    HomeVisit,
+    /// 3 オンライン診療等.
+    Online,
+}
+
+impl TreatmentForm {
+    /// The OQSCD028 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            TreatmentForm::HomeVisit => "2",
+            TreatmentForm::Online => "3",
+        }
+    }
+
+    /// From an OQSCD028 code (`2`, `3`) or a name (`home`, `online`).
+    pub fn parse(s: &str) -> Option<TreatmentForm> {
+        match s {
+            "2" | "home" | "home-visit" => Some(TreatmentForm::HomeVisit),
+            "3" | "online" => Some(TreatmentForm::Online),
+            _ => None,
+        }
+    }
+}
+
+/// A patient's consent, given to one facility for 訪問診療等 or オンライン診療等, to let it see
+/// their qualification (and medical information) — e.g. through the reader with that
+/// MedicalTreatmentFlag, or by マイナ在宅受付Web.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreatmentConsent {
+    /// Whose (person id).
+    pub person_id: String,
+    /// The facility (医療機関コード).
+    pub medical_institution_code: String,
+    /// 訪問 or オンライン.
+    pub form: TreatmentForm,
+    /// When consent was given (simulator time).
+    pub consented_at: NaiveDateTime,
+    /// 診察日 it was given for, if known (オンライン診療等 by examination date).
+    pub examination_date: Option<chrono::NaiveDate>,
+}
+
+/// Consents for 訪問診療等 and オンライン診療等, per facility.
+pub trait TreatmentConsents: Send + Sync {
+    /// Every consent given to `facility` for `form`, oldest first.
+    fn treatment_consents(
+        &self,
+        facility: &str,
+        form: TreatmentForm,
+    ) -> Result<Vec<TreatmentConsent>, StoreError>;
+}
+
 /// A bulk upload to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob<'a> {
@@ -84,6 +139,8 @@ pub trait BulkJobs: Send + Sync {
     fn accept(&self, job: &NewJob<'_>) -> Result<BulkJob, StoreError>;
     /// The job with this 受付番号.
     fn job(&self, reception_number: &str) -> Result<Option<BulkJob>, StoreError>;
+    /// Forgets the jobs whose result was ready before `ready_before`; how many.
+    fn purge(&self, ready_before: NaiveDateTime) -> Result<u64, StoreError>;
 }
 
 /// 受付番号: `yyyyMMdd` of acceptance and a 12-digit sequence, 20 digits in all \[I\].
@@ -108,6 +165,8 @@ pub struct Stores<'a> {
     pub records: &'a dyn MedicalRecords,
     /// PDF rendering of the reports.
     pub renderer: &'a dyn MedicalRenderer,
+    /// Consents for 訪問診療等 / オンライン診療等.
+    pub treatments: &'a dyn TreatmentConsents,
 }
 
 impl std::fmt::Debug for Stores<'_> {
@@ -125,6 +184,7 @@ impl Stores<'static> {
             consents: &NoStores,
             records: &NoStores,
             renderer: &NoStores,
+            treatments: &NoStores,
         }
     }
 }
@@ -142,12 +202,25 @@ impl ReferenceNumbers for NoStores {
     }
 }
 
+impl TreatmentConsents for NoStores {
+    fn treatment_consents(
+        &self,
+        _: &str,
+        _: TreatmentForm,
+    ) -> Result<Vec<TreatmentConsent>, StoreError> {
+        Ok(Vec::new())
+    }
+}
+
 impl BulkJobs for NoStores {
     fn accept(&self, _: &NewJob<'_>) -> Result<BulkJob, StoreError> {
         Err(StoreError::Unavailable)
     }
     fn job(&self, _: &str) -> Result<Option<BulkJob>, StoreError> {
         Err(StoreError::Unavailable)
+    }
+    fn purge(&self, _: NaiveDateTime) -> Result<u64, StoreError> {
+        Ok(0)
     }
 }
 
@@ -182,6 +255,8 @@ pub struct MemoryStores {
     references: Mutex<HashMap<(String, String), String>>,
     jobs: Mutex<Vec<(String, BulkJob)>>,
     consents: Mutex<Vec<(String, ConsentGrant)>>,
+    treatments: Mutex<Vec<TreatmentConsent>>,
+    sequence: std::sync::atomic::AtomicU64,
 }
 
 impl MemoryStores {
@@ -193,6 +268,7 @@ impl MemoryStores {
             consents: self,
             records: &NoStores,
             renderer: &NoStores,
+            treatments: self,
         }
     }
 
@@ -212,6 +288,31 @@ impl ConsentRecords for MemoryStores {
             latest.push(g.clone());
         }
         Ok(latest)
+    }
+}
+
+impl MemoryStores {
+    /// Records a consent.
+    pub fn add_consent(&self, consent: TreatmentConsent) {
+        self.treatments
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(consent);
+    }
+}
+
+impl TreatmentConsents for MemoryStores {
+    fn treatment_consents(
+        &self,
+        facility: &str,
+        form: TreatmentForm,
+    ) -> Result<Vec<TreatmentConsent>, StoreError> {
+        let all = self.treatments.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(all
+            .iter()
+            .filter(|c| c.medical_institution_code == facility && c.form == form)
+            .cloned()
+            .collect())
     }
 }
 
@@ -241,7 +342,12 @@ impl BulkJobs for MemoryStores {
             return Ok(found.clone());
         }
         let stored = BulkJob {
-            reception_number: reception_number(job.accepted_at, jobs.len() as u64 + 1),
+            reception_number: reception_number(
+                job.accepted_at,
+                self.sequence
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                    + 1,
+            ),
             kind: job.kind,
             medical_institution_code: job.medical_institution_code.to_owned(),
             request: job.request.to_vec(),
@@ -258,5 +364,11 @@ impl BulkJobs for MemoryStores {
             .iter()
             .find(|(_, j)| j.reception_number == reception_number)
             .map(|(_, j)| j.clone()))
+    }
+    fn purge(&self, ready_before: NaiveDateTime) -> Result<u64, StoreError> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        let before = jobs.len();
+        jobs.retain(|(_, j)| j.ready_at >= ready_before);
+        Ok((before - jobs.len()) as u64)
     }
 }

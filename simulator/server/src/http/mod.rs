@@ -5,6 +5,8 @@
 //! - the virtual cards' admin API (`/admin/cards…`), in `cards`.
 //! - the virtual clock (`/admin/clock`), in [`clock`].
 //! - the face-auth reader emulator's admin API (`/admin/reader…`), in `reader`.
+//! - claim re-routing (`POST /claims/route`), in `claims`.
+//! - consents for 訪問診療等 / オンライン診療等 (`/admin/consents`), in `consents`.
 //! - the web console (`/console/…`, `/` redirects there), in [`crate::console`].
 //! - scenario sessions, the trainer's remote (`/admin/scenario…`), in [`crate::scenario_remote`].
 //!
@@ -12,7 +14,9 @@
 
 mod admin;
 mod cards;
+mod claims;
 pub mod clock;
+mod consents;
 pub mod disaster;
 mod reader;
 mod webapi;
@@ -58,6 +62,12 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/disaster/areas", get(disaster::area_list))
         .route("/disaster/search", post(disaster::search))
         .route("/disaster/view/{person}", get(disaster::view))
+        // A month of a hospital's claims is larger than axum's default 2 MB body limit.
+        .route(
+            "/claims/route",
+            post(claims::route).layer(axum::extract::DefaultBodyLimit::max(claims::MAX_BODY)),
+        )
+        .route("/admin/consents", get(consents::list).post(consents::post))
         .route("/healthz", get(|| async { "ok\n" }))
         .merge(crate::console::router())
         .merge(crate::scenario_remote::routes())

@@ -12,7 +12,9 @@
 //! - `POST /admin/reader/confirm` `{ "confirmed": true }` (staff, 目視);
 //! - `POST /admin/reader/register` `{ "register": true }` (初回登録 offered to an unregistered card);
 //! - `POST /admin/reader/consent` `{ "consent": ["drug", "checkup", …] }` (names in
-//!   [`crate::reader::CONSENT_NAMES`]; the empty list refuses everything);
+//!   [`crate::reader::CONSENT_NAMES`]; the empty list refuses everything), optionally with
+//!   `"treatment": "home"|"online"` (a check for 訪問診療等 / オンライン診療等, recorded for the
+//!   `OQSmuhvq` / `OQSmuonq` bulk checks);
 //! - `GET /admin/reader/consents/{person}`: the stored consent records.
 //!
 //! Errors are plain text: 400 bad body, 404 unknown person or no card, 409 card already on the
@@ -49,6 +51,9 @@ struct Body {
     consent: Option<Vec<String>>,
     #[serde(default)]
     register: Option<bool>,
+    /// With `consent`: `home` (訪問診療等) or `online` (オンライン診療等).
+    #[serde(default)]
+    treatment: Option<String>,
 }
 
 /// One reader step, run on the blocking pool.
@@ -127,7 +132,21 @@ pub(super) async fn action(
             None => return missing("\"register\""),
         },
         "consent" => match body.consent.as_deref().map(parse_consents) {
-            Some(Ok(c)) => Box::new(move |s: &Shared| s.reader.consent(s, c)),
+            Some(Ok(c)) => {
+                let treatment = match body.treatment.as_deref() {
+                    None => None,
+                    Some(t) => match sim_core::engine::TreatmentForm::parse(t) {
+                        Some(f) => Some(f),
+                        None => {
+                            return failure(
+                                StatusCode::BAD_REQUEST,
+                                format!("\"treatment\" is \"home\" or \"online\", not {t:?}"),
+                            );
+                        }
+                    },
+                };
+                Box::new(move |s: &Shared| s.reader.consent_for(s, c, treatment))
+            }
             Some(Err(e)) => return failure(StatusCode::BAD_REQUEST, e),
             None => return missing("\"consent\""),
         },

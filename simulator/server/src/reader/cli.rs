@@ -48,6 +48,10 @@ pub enum ReaderAction {
         /// The answer to 初回登録 (保険証利用登録) if the card is not registered: yes or no.
         #[arg(long, default_value = "yes", value_parser = ["yes", "no"])]
         register: String,
+        /// A check for 訪問診療等 (home) or オンライン診療等 (online): the consent is also recorded
+        /// for that 診療形態 (OQSmuhvq / OQSmuonq bulk checks).
+        #[arg(long, value_parser = ["home", "online"])]
+        treatment: Option<String>,
     },
     /// The reader's screen.
     Status,
@@ -93,6 +97,7 @@ pub async fn run(args: ReaderArgs) -> anyhow::Result<()> {
             face_mismatch,
             consent,
             register,
+            treatment,
         } => {
             super::parse_consents(&consent).map_err(anyhow::Error::msg)?;
             // A card left from an earlier run is taken off first.
@@ -134,7 +139,11 @@ pub async fn run(args: ReaderArgs) -> anyhow::Result<()> {
                         s["message"].as_str().unwrap_or("not identified")
                     );
                 }
-                let s = post("/admin/reader/consent", json!({ "consent": consent })).await?;
+                let mut body = json!({ "consent": consent });
+                if let Some(t) = &treatment {
+                    body["treatment"] = json!(t);
+                }
+                let s = post("/admin/reader/consent", body).await?;
                 stop_if_failed(&s)?;
                 anyhow::Ok(s)
             }

@@ -521,6 +521,18 @@ impl Readers {
         shared: &Shared,
         answers: CardConsents,
     ) -> Result<ReaderStatus, ReaderError> {
+        self.consent_for(shared, answers, None)
+    }
+
+    /// [`Readers::consent`] at a check for 訪問診療等 or オンライン診療等 (診療区分 2 / 3, e.g. a
+    /// mobile reader at the patient's home): the consent is also recorded for that 診療形態, with
+    /// today as the 診察日, for the `OQSmuhvq` / `OQSmuonq` bulk checks.
+    pub fn consent_for(
+        &self,
+        shared: &Shared,
+        answers: CardConsents,
+        treatment: Option<sim_core::engine::TreatmentForm>,
+    ) -> Result<ReaderStatus, ReaderError> {
         self.with_active(|a| {
             if a.session.screen() != &Screen::Consent {
                 return Err(ReaderError::WrongScreen(
@@ -538,6 +550,20 @@ impl Readers {
             let name = self
                 .write_result(shared, &person, a.session.mode(), answers)
                 .map_err(ReaderError::Io)?;
+            if let Some(form) = treatment {
+                let now = shared.clock.now();
+                shared
+                    .jobs
+                    .record_consent(&sim_core::engine::TreatmentConsent {
+                        person_id: person.clone(),
+                        medical_institution_code: self.settings.medical_institution_code.clone(),
+                        form,
+                        consented_at: now,
+                        examination_date: Some(now.date()),
+                    })
+                    .map_err(|e| ReaderError::Io(anyhow::anyhow!("{e}")))?;
+                tracing::info!(person = %person, treatment = form.code(), "reader: treatment consent recorded");
+            }
             Ok(status_of(a, Some(name)))
         })
     }

@@ -30,7 +30,7 @@ pub(crate) const OTHER_MIC: &str = "2711234567";
 /// The file interface on `dir` with a virtual clock starting at [`NOW`], running or frozen.
 pub(crate) struct Bulk {
     dir: TempDir,
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     folders: Folders,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -424,9 +424,17 @@ async fn an_od2_home_visit_bulk_goes_through_both_phases() {
         result.header.reception_number.as_deref(),
         Some(number.as_str())
     );
+    // valid-kouki consented to this facility for 訪問診療 on 2026-11-10 (fixtures).
     assert_eq!(
         result.header.number_of_processing_result.as_deref(),
-        Some("0")
+        Some("1")
+    );
+    let units = result.body.unwrap().units;
+    assert_eq!(units[0].qualification_validity.as_deref(), Some("1"));
+    assert_eq!(units[0].results[0].name.as_deref(), Some("髙橋　昭"));
+    assert_eq!(
+        units[0].results[0].insurer_number.as_deref(),
+        Some("39130018")
     );
     server.stop().await;
 }

@@ -3,7 +3,9 @@
 
 mod browser;
 mod bulk;
+mod bulk_criteria;
 mod card;
+mod claims;
 mod cli;
 mod console;
 mod disaster;

@@ -525,3 +525,39 @@ async fn admin_api_registers_an_unregistered_card() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(face_files(&server).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_for_home_visits_records_the_treatment_consent() {
+    use sim_core::engine::{TreatmentConsents, TreatmentForm};
+    let server = TestServer::start(test_config()).await;
+    let shared = server.shared.clone();
+    let s = identify(&shared, "valid-kokuho", Mode::Pin);
+    assert_eq!(s.screen, "consent", "{s:?}");
+    let s = shared
+        .reader
+        .consent_for(&shared, drug_only(), Some(TreatmentForm::HomeVisit))
+        .unwrap();
+    assert_eq!(s.screen, "done");
+    let mic = shared.reader.settings().medical_institution_code.clone();
+    let home = shared
+        .jobs
+        .treatment_consents(&mic, TreatmentForm::HomeVisit)
+        .unwrap();
+    let mine: Vec<_> = home
+        .iter()
+        .filter(|c| c.person_id == "valid-kokuho")
+        .collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].consented_at, now());
+    assert_eq!(mine[0].examination_date, Some(now().date()));
+    // Not an online consent.
+    assert!(
+        shared
+            .jobs
+            .treatment_consents(&mic, TreatmentForm::Online)
+            .unwrap()
+            .iter()
+            .all(|c| c.person_id != "valid-kokuho")
+    );
+    server.stop().await;
+}
