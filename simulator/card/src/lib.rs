@@ -26,7 +26,8 @@ mod testutil;
 pub use apdu::{BlockedQueryReply, ChallengeSource, Response};
 pub use card::{ATR_JPKI, CardOptions, VirtualCard};
 pub use content::{
-    BuildError, CardContent, CardProfile, MyNumber, Sex, auth_serial_for_seed, build_card,
+    BuildError, CardContent, CardProfile, FaceImage, FaceImageError, MyNumber, Sex,
+    auth_serial_for_seed, build_card, check_face_image,
 };
 pub use pin::{PinCounters, PinId, PinRecord, PinValue};
 pub use pki::{

@@ -21,6 +21,7 @@
 //!   - expect-error: MOCK-F0003
 //!   - fault: { maintenance: 30m }       # also slow, err, partial-result, malformed-result
 //!   - card-check: { person: valid-shaho-honnin, mode: pin, pin: "1234", consent: [drug] }
+//!   - card-check: { person: valid-kokuho, mode: face, face-image: corrupt }   # MOCK-R111
 //!   - expect-face: { PharmacistsInfoConsFlg: "1" }
 //!   - expect-reader-message: none
 //! ```

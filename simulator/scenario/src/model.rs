@@ -96,6 +96,9 @@ pub struct CardCheck {
     /// The answer to the 初回登録 (保険証利用登録) screen of an unregistered card; `None`: the
     /// screen is left unanswered (the card check ends there).
     pub register: Option<bool>,
+    /// The state of the card's face photo: `intact` (default), `corrupt` or `absent` (face mode
+    /// then stops with `MOCK-R111`).
+    pub face_image: String,
 }
 
 /// The mode chosen at the reader.

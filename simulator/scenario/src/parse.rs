@@ -98,7 +98,15 @@ const ACTIONS: &[&str] = &[
     "expect-face",
     "expect-reader-message",
 ];
-const CARD_CHECK_KEYS: &[&str] = &["person", "mode", "pin", "face", "consent", "register"];
+const CARD_CHECK_KEYS: &[&str] = &[
+    "person",
+    "mode",
+    "pin",
+    "face",
+    "consent",
+    "register",
+    "face-image",
+];
 const FAULT_KINDS: &[&str] = &[
     "maintenance",
     "slow",
@@ -729,6 +737,21 @@ impl Cx<'_> {
                 }
             },
         };
+        let mut face_image = "intact".to_owned();
+        if let Some(n) = map.get_node("face-image") {
+            match self.string(n, "face-image") {
+                Some(v) if ["intact", "corrupt", "absent"].contains(&v.as_str()) => face_image = v,
+                Some(other) => {
+                    self.error(
+                        n.span(),
+                        &format!("unknown face image {other:?}"),
+                        Some("`intact` (the default), `corrupt` or `absent`"),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
         let check = CardCheck {
             person: person?,
             mode: mode?,
@@ -736,6 +759,7 @@ impl Cx<'_> {
             faces,
             consent,
             register,
+            face_image,
         };
         ok.then_some(check)
     }

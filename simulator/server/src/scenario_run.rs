@@ -730,10 +730,11 @@ fn card_check(shared: &Shared, c: &CardCheck, options: &RunOptions) -> anyhow::R
         crate::scenario_session::pcsc_insert(shared, &c.person)?;
     }
     let run = || -> anyhow::Result<ReaderStatus> {
+        let face = c.face_image.parse().map_err(anyhow::Error::msg)?;
         let mut status = if options.pcsc {
             reader.insert(shared, None, CardKind::Pcsc)?
         } else {
-            reader.insert(shared, Some(&c.person), CardKind::Mynumber)?
+            reader.insert_with_face(shared, Some(&c.person), CardKind::Mynumber, face)?
         };
         if status.screen != "choose-mode" {
             return Ok(status);
@@ -971,7 +972,7 @@ fn write_in_two_parts(path: &Path, bytes: &[u8], pause: impl FnOnce()) -> anyhow
 }
 
 /// The `.err` fault: the request is rejected with `terminal.maintenance` and moved to `res/`.
-fn reject_for_fault(shared: &Shared, folders: &Folders, name: &str) -> anyhow::Result<()> {
+pub fn reject_for_fault(shared: &Shared, folders: &Folders, name: &str) -> anyhow::Result<()> {
     let rejection = sim_core::engine::Rejection {
         key: ErrorKey::TerminalMaintenance,
         detail: "injected fault".into(),
@@ -984,7 +985,7 @@ fn reject_for_fault(shared: &Shared, folders: &Folders, name: &str) -> anyhow::R
 
 /// A request in a maintenance window: a result with SegmentOfResult 9 and the catalogue's
 /// `terminal.maintenance` code, no body. A name that is not a request's is answered as usual.
-fn answer_maintenance(
+pub fn answer_maintenance(
     shared: &Shared,
     folders: &Folders,
     name: &str,

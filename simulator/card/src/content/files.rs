@@ -160,21 +160,23 @@ pub(crate) fn entries_file(profile: &CardProfile) -> Vec<u8> {
     }
     let mut signature = b"MOCK-SIGNATURE-".to_vec();
     signature.extend_from_slice(&signed.finalize());
-    container_with_offsets(
-        0xFF20,
-        0xDF21,
-        &[
-            (0xDF22, profile.birth_date.as_bytes()),
-            (0xDF23, profile.sex.code().as_bytes()),
-            (0xDF24, b"MOCK-KENKAKU-PUBLIC-KEY"),
-            (0xDF25, &name_png),
-            (0xDF26, &address_png),
-            (0xDF27, &face),
-            (0xDF28, &signature),
-            (0xDF29, expiry.as_bytes()),
-            (0xDF2A, &code_png),
-        ],
-    )
+    let fields: [(u16, &[u8]); 9] = [
+        (0xDF22, profile.birth_date.as_bytes()),
+        (0xDF23, profile.sex.code().as_bytes()),
+        (0xDF24, b"MOCK-KENKAKU-PUBLIC-KEY"),
+        (0xDF25, &name_png),
+        (0xDF26, &address_png),
+        (0xDF27, &face),
+        (0xDF28, &signature),
+        (0xDF29, expiry.as_bytes()),
+        (0xDF2A, &code_png),
+    ];
+    // An empty face image (FaceImage::Absent) leaves DF27 out.
+    let fields: Vec<(u16, &[u8])> = fields
+        .into_iter()
+        .filter(|(tag, value)| *tag != 0xDF27 || !value.is_empty())
+        .collect();
+    container_with_offsets(0xFF20, 0xDF21, &fields)
 }
 
 fn kenkaku_ap(profile: &CardProfile) -> Application {

@@ -94,6 +94,134 @@ pub(crate) fn text_placeholder(text: &str) -> Vec<u8> {
     img.to_png()
 }
 
+/// The state of the face photo (`DF27` of the 券面AP) a card is built with: a card profile option
+/// ([`super::CardProfile::set_face_image`]) for training the reader's "unreadable face image" path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FaceImage {
+    /// A readable (synthetic) photo.
+    #[default]
+    Intact,
+    /// A photo whose bytes are damaged: the PNG's chunk checksums fail and the data is cut short.
+    Corrupt,
+    /// No photo at all: `DF27` is missing from the 券面 entries.
+    Absent,
+}
+
+impl FaceImage {
+    /// `intact`, `corrupt` or `absent`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaceImage::Intact => "intact",
+            FaceImage::Corrupt => "corrupt",
+            FaceImage::Absent => "absent",
+        }
+    }
+}
+
+impl std::str::FromStr for FaceImage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "intact" | "ok" => Ok(FaceImage::Intact),
+            "corrupt" | "unreadable" => Ok(FaceImage::Corrupt),
+            "absent" | "missing" => Ok(FaceImage::Absent),
+            other => Err(format!(
+                "unknown face image {other:?} (intact, corrupt or absent)"
+            )),
+        }
+    }
+}
+
+/// `image` with damaged bytes: every byte after the PNG signature and IHDR is inverted (so the
+/// chunk CRCs fail) and the last third is cut off, like a photo whose EEPROM area went bad.
+pub(crate) fn corrupt(image: &[u8]) -> Vec<u8> {
+    let keep = (image.len() * 2 / 3).max(1);
+    image
+        .iter()
+        .take(keep)
+        .enumerate()
+        .map(|(i, b)| if i < 33 { *b } else { !b })
+        .collect()
+}
+
+/// Why a face photo cannot be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaceImageError {
+    /// The 券面 entries hold no photo.
+    #[error("no face image on the card")]
+    Absent,
+    /// Not a PNG (wrong signature).
+    #[error("not a PNG image")]
+    NotPng,
+    /// A chunk runs past the end of the data.
+    #[error("truncated at byte {0}")]
+    Truncated(usize),
+    /// A chunk's CRC does not match.
+    #[error("bad CRC in chunk {0}")]
+    BadCrc(String),
+    /// The chunk order or the header is wrong (IHDR first, non-zero size, IDAT, IEND last).
+    #[error("malformed image: {0}")]
+    Malformed(&'static str),
+}
+
+/// Checks that `png` is a decodable PNG as the reader's camera software would before matching: the
+/// signature, every chunk's length and CRC, IHDR first with a non-zero size, at least one IDAT and
+/// IEND last. (MOCK: the real card holds JPEG 2000; the simulator's photos are PNG.)
+pub fn check_face_image(png: &[u8]) -> Result<(), FaceImageError> {
+    const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    if png.is_empty() {
+        return Err(FaceImageError::Absent);
+    }
+    if png.len() < 8 || png[..8] != SIGNATURE {
+        return Err(FaceImageError::NotPng);
+    }
+    let mut at = 8;
+    let (mut first, mut idat, mut ended) = (true, false, false);
+    while at < png.len() {
+        if ended {
+            return Err(FaceImageError::Malformed("data after IEND"));
+        }
+        let head = png.get(at..at + 8).ok_or(FaceImageError::Truncated(at))?;
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let kind = &head[4..8];
+        let end = at
+            .checked_add(12)
+            .and_then(|n| n.checked_add(len))
+            .filter(|&n| n <= png.len())
+            .ok_or(FaceImageError::Truncated(at))?;
+        let body = &png[at + 4..end - 4];
+        let crc = u32::from_be_bytes([png[end - 4], png[end - 3], png[end - 2], png[end - 1]]);
+        if crc32(body) != crc {
+            return Err(FaceImageError::BadCrc(String::from_utf8_lossy(kind).into()));
+        }
+        match kind {
+            b"IHDR" => {
+                let data = &body[4..];
+                if !first || data.len() != 13 {
+                    return Err(FaceImageError::Malformed("IHDR"));
+                }
+                if data[..4] == [0; 4] || data[4..8] == [0; 4] {
+                    return Err(FaceImageError::Malformed("zero image size"));
+                }
+            }
+            _ if first => return Err(FaceImageError::Malformed("IHDR is not first")),
+            b"IDAT" => idat = true,
+            b"IEND" => ended = true,
+            _ => {}
+        }
+        first = false;
+        at = end;
+    }
+    if !idat {
+        return Err(FaceImageError::Malformed("no IDAT"));
+    }
+    if !ended {
+        return Err(FaceImageError::Truncated(png.len()));
+    }
+    Ok(())
+}
+
 fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&(data.len() as u32).to_be_bytes());
     out.extend_from_slice(kind);
@@ -163,5 +291,33 @@ mod tests {
         assert_ne!(a, synthetic_face(b"other"));
         assert_eq!(a[..8], [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]);
         assert!(a.len() < 4096, "face image stays small: {}", a.len());
+    }
+
+    #[test]
+    fn intact_images_pass_the_check_and_damaged_ones_fail() {
+        let face = synthetic_face(b"seed");
+        assert_eq!(check_face_image(&face), Ok(()));
+        assert_eq!(check_face_image(&text_placeholder("x")), Ok(()));
+        assert!(matches!(
+            check_face_image(&corrupt(&face)),
+            Err(FaceImageError::BadCrc(_) | FaceImageError::Truncated(_))
+        ));
+        assert_eq!(check_face_image(&[]), Err(FaceImageError::Absent));
+        assert_eq!(check_face_image(b"GIF89a"), Err(FaceImageError::NotPng));
+        // One flipped bit in the pixel data, and a missing IEND.
+        let mut flipped = face.clone();
+        flipped[60] ^= 1;
+        assert!(matches!(
+            check_face_image(&flipped),
+            Err(FaceImageError::BadCrc(_))
+        ));
+        assert_eq!(
+            check_face_image(&face[..face.len() - 12]),
+            Err(FaceImageError::Truncated(face.len() - 12))
+        );
+        // Arbitrary bytes never panic.
+        for n in 0..face.len() {
+            let _ = check_face_image(&face[..n]);
+        }
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod image;
 pub mod my_number;
 pub(crate) mod tlv;
 
+pub use image::{FaceImage, FaceImageError, check_face_image};
 pub use my_number::{MyNumber, MyNumberError};
 
 use crate::apdu::CardKeys;
@@ -68,7 +69,8 @@ pub struct CardProfile {
     pub expiry_year: u16,
     /// セキュリティコード printed under the photo: 4 digits.
     pub security_code: String,
-    /// Face image stored in `DF27`; `None` makes a small synthetic placeholder.
+    /// Face image stored in `DF27`; `None` makes a small synthetic placeholder; an empty image leaves
+    /// `DF27` out (see [`CardProfile::set_face_image`]).
     pub face_image: Option<Vec<u8>>,
 }
 
@@ -93,6 +95,17 @@ impl CardProfile {
     pub fn pin_b(&self) -> PinValue {
         let yymmdd = self.birth_date.get(2..).unwrap_or_default();
         PinValue::new(format!("{yymmdd}{:04}{}", self.expiry_year, self.security_code).into_bytes())
+    }
+
+    /// Damages (or restores) the face photo the card is built with: [`FaceImage::Corrupt`] stores the
+    /// photo with bad bytes, [`FaceImage::Absent`] stores none, [`FaceImage::Intact`] the synthetic one.
+    pub fn set_face_image(&mut self, state: FaceImage) {
+        let face = || image::synthetic_face(self.my_number.as_bytes());
+        self.face_image = match state {
+            FaceImage::Intact => None,
+            FaceImage::Corrupt => Some(image::corrupt(&face())),
+            FaceImage::Absent => Some(Vec::new()),
+        };
     }
 
     /// Every problem with the profile (empty when it is usable).
@@ -232,6 +245,31 @@ impl CardContent {
     /// [`CardContent::auth_serial`] as upper-case hex.
     pub fn auth_serial_hex(&self) -> String {
         crate::pki::issue::hex(&self.auth_serial)
+    }
+
+    /// This content with the 券面AP entries rebuilt from `profile` (keys, certificates and every other
+    /// file kept): a card of the same person whose face photo is damaged ([`CardProfile::set_face_image`])
+    /// without generating keys again.
+    pub fn with_kenkaku_entries(&self, profile: &CardProfile) -> CardContent {
+        let mut out = self.clone();
+        let entries = files::entries_file(profile);
+        for app in out
+            .fs
+            .apps
+            .iter_mut()
+            .filter(|a| a.id == crate::fs::AppId::Kenkaku)
+        {
+            for ef in app
+                .efs
+                .iter_mut()
+                .filter(|e| e.fid == crate::fs::fid::KENKAKU_ENTRIES)
+            {
+                if let crate::fs::EfKind::Binary { data, .. } = &mut ef.kind {
+                    data.clone_from(&entries);
+                }
+            }
+        }
+        out
     }
 
     /// Public key of the auth certificate.

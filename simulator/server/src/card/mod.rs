@@ -302,6 +302,26 @@ impl Cards {
         Ok(card)
     }
 
+    /// [`Cards::reader_card`] with the face photo in the 券面AP damaged or removed (`face`), for the
+    /// reader's "unreadable face image" path; keys, certificates and PIN counters are the person's.
+    pub fn reader_card_with_face(
+        &self,
+        person: &Person,
+        face: sim_card::FaceImage,
+    ) -> Result<VirtualCard, CardError> {
+        if face == sim_card::FaceImage::Intact {
+            return self.reader_card(person);
+        }
+        let mut card_profile = self.card_profile(person);
+        card_profile.set_face_image(face);
+        let content = self.content(person)?.with_kenkaku_entries(&card_profile);
+        let mut card = VirtualCard::new(&content);
+        if let Some(counters) = self.store.load(&self.auth_serial_hex(&person.id))? {
+            card.import_pins(&counters);
+        }
+        Ok(card)
+    }
+
     /// Persists the PIN counters of a card used by the in-process reader.
     pub fn save_reader_pins(
         &self,
@@ -315,6 +335,17 @@ impl Cards {
     /// Inserts `person`'s card into `slot`: builds it if needed, restores its PIN counters and starts
     /// connecting to vpcd (retrying until vpcd is up or the card is removed).
     pub fn insert(&self, person: &Person, slot: u8) -> Result<CardInfo, CardError> {
+        self.insert_with_face(person, slot, sim_card::FaceImage::Intact)
+    }
+
+    /// [`Cards::insert`] of a card whose face photo is `face` (damaged or missing: a face-auth
+    /// reader's face mode then stops with `MOCK-R111`).
+    pub fn insert_with_face(
+        &self,
+        person: &Person,
+        slot: u8,
+        face: sim_card::FaceImage,
+    ) -> Result<CardInfo, CardError> {
         if slot >= MAX_SLOTS {
             return Err(CardError::BadSlot {
                 slot,
@@ -350,7 +381,7 @@ impl Cards {
                 },
             );
         }
-        let started = self.start_driver(person, slot, port, &auth_serial);
+        let started = self.start_driver(person, slot, port, &auth_serial, face);
         let mut slots = lock(&self.slots);
         match started {
             Ok(driver) => {
@@ -376,12 +407,10 @@ impl Cards {
         slot: u8,
         port: u16,
         auth_serial: &str,
+        face: sim_card::FaceImage,
     ) -> Result<Driver, CardError> {
-        let content = self.content(person)?;
-        let mut card = VirtualCard::new(&content);
-        if let Some(counters) = self.store.load(auth_serial)? {
-            card.import_pins(&counters);
-        }
+        // The card with its stored PIN counters (keyed by `auth_serial`).
+        let card = self.reader_card_with_face(person, face)?;
         Driver::spawn(DriverParams {
             slot,
             host: self.vpcd.host.clone(),

@@ -13,7 +13,9 @@
 //! The consent answers given so far travel in the page's query (`?answers=10`, one digit per
 //! question in [`CONSENT_NAMES`] order); the last answer posts them all to the reader at once.
 //! `POST /console/reader/{insert,remove,mode,pin,face,confirm,register,consent}` take form fields
-//! (`person`, `kind`, `mode`, `pin`, `matched`, `confirmed`, `register`, `answers`) and redirect
+//! (`person`, `kind` = `mynumber`, `mynumber-face-corrupt`, `mynumber-face-absent` (a damaged / missing
+//! face photo: face mode gives `MOCK-R111`), `pcsc`, `foreign`, `unreadable`; `mode`, `pin`, `matched`,
+//! `confirmed`, `register`, `answers`) and redirect
 //! back to the page, with `error=` (a step that does not fit), `notice=` (the card was removed
 //! mid-flow) or `file=` (the face file written). `GET /console/reader/face/{name}` shows a face
 //! file from `face/`.
@@ -27,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use serde::Deserialize;
+use sim_card::FaceImage;
 
 use super::{page, see_other, url_with};
 use crate::reader::{CONSENT_NAMES, CardKind, Mode, ReaderError, ReaderStatus, parse_consents};
@@ -108,12 +111,16 @@ fn yes_no(v: Option<&str>, what: &str) -> Result<bool, String> {
     }
 }
 
-fn kind_of(v: Option<&str>) -> Result<CardKind, String> {
+/// The trainer's card choice: the kind, and for a My Number Card the state of its face photo
+/// (`mynumber-face-corrupt`, `mynumber-face-absent`: face mode stops with `MOCK-R111`).
+fn kind_of(v: Option<&str>) -> Result<(CardKind, FaceImage), String> {
     match v.unwrap_or("mynumber") {
-        "mynumber" => Ok(CardKind::Mynumber),
-        "foreign" => Ok(CardKind::Foreign),
-        "unreadable" => Ok(CardKind::Unreadable),
-        "pcsc" => Ok(CardKind::Pcsc),
+        "mynumber" => Ok((CardKind::Mynumber, FaceImage::Intact)),
+        "mynumber-face-corrupt" => Ok((CardKind::Mynumber, FaceImage::Corrupt)),
+        "mynumber-face-absent" => Ok((CardKind::Mynumber, FaceImage::Absent)),
+        "foreign" => Ok((CardKind::Foreign, FaceImage::Intact)),
+        "unreadable" => Ok((CardKind::Unreadable, FaceImage::Intact)),
+        "pcsc" => Ok((CardKind::Pcsc, FaceImage::Intact)),
         other => Err(format!("unknown card kind {other:?}")),
     }
 }
@@ -131,13 +138,17 @@ async fn act(
     Form(f): Form<ActionForm>,
 ) -> Response {
     let job: Result<Job, String> = match action.as_str() {
-        "insert" => kind_of(f.kind.as_deref()).map(|kind| {
+        "insert" => kind_of(f.kind.as_deref()).map(|(kind, face)| {
             let typed = f.person_id.filter(|p| !p.trim().is_empty());
             let person = typed.or(f.person).filter(|p| !p.trim().is_empty());
             Box::new(move |s: &Shared| {
                 let person = person.as_deref().map(str::trim);
-                s.reader
-                    .insert(s, person.filter(|_| kind == CardKind::Mynumber), kind)
+                s.reader.insert_with_face(
+                    s,
+                    person.filter(|_| kind == CardKind::Mynumber),
+                    kind,
+                    face,
+                )
             }) as Job
         }),
         "remove" => Ok(Box::new(|s: &Shared| s.reader.remove()) as Job),
@@ -375,7 +386,7 @@ fn screen(status: &ReaderStatus, view: &View) -> Markup {
             p.title { "本人確認ができませんでした" }
             @if let Some(code) = status.message_code { p.code #reader-code { (code) } }
             @if let Some(t) = text { p.message #reader-message { (t) } }
-            @if status.message_code == Some("MOCK-R104") {
+            @if matches!(status.message_code, Some("MOCK-R104" | "MOCK-R111")) {
                 p.sub { "ほかの方法で本人確認ができます" }
                 div.choices {
                     (mode_button("pin", "暗証番号", "数字4桁", true))
@@ -498,6 +509,8 @@ fn trainer(shared: &Shared, status: &ReaderStatus, view: &View) -> Markup {
                         option value="pcsc" { "PC/SC のカード（simulator card insert で挿入したもの）" }
                         option value="foreign" { "マイナンバーカード以外の IC カード" }
                         option value="unreadable" { "読み取れないカード" }
+                        option value="mynumber-face-corrupt" { "マイナンバーカード（顔写真データ破損）" }
+                        option value="mynumber-face-absent" { "マイナンバーカード（顔写真データなし）" }
                     }
                     button.primary #card-insert type="submit" { "カードを置く" }
                 }

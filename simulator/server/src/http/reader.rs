@@ -4,7 +4,8 @@
 //! - `GET /admin/reader`: the status;
 //! - `POST /admin/reader/insert` `{ "person": ID, "kind": "mynumber"|"foreign"|"unreadable" }`, or
 //!   `{ "kind": "pcsc" }`: the card in the first PC/SC reader holding one (e.g. inserted with
-//!   `simulator card insert`);
+//!   `simulator card insert`); with `"face_image": "corrupt"|"absent"` (default `"intact"`) the
+//!   person's card carries a damaged / no face photo (face mode → `MOCK-R111`, PIN or 目視 still work);
 //! - `POST /admin/reader/remove` `{}`;
 //! - `POST /admin/reader/mode` `{ "mode": "pin"|"face"|"visual" }`;
 //! - `POST /admin/reader/pin` `{ "pin": "1234" }` (never logged);
@@ -28,6 +29,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use sim_card::FaceImage;
 
 use crate::reader::{CardKind, Mode, ReaderError, ReaderStatus, parse_consents};
 use crate::shared::Shared;
@@ -39,6 +41,8 @@ struct Body {
     person: Option<String>,
     #[serde(default)]
     kind: CardKind,
+    #[serde(default)]
+    face_image: Option<String>,
     #[serde(default)]
     mode: Option<Mode>,
     #[serde(default)]
@@ -108,7 +112,15 @@ pub(super) async fn action(
     let missing = |what: &str| failure(StatusCode::BAD_REQUEST, format!("{action} needs {what}"));
     let job: Job = match action.as_str() {
         "insert" => {
-            Box::new(move |s: &Shared| s.reader.insert(s, body.person.as_deref(), body.kind))
+            let face = match body.face_image.as_deref().map(str::parse::<FaceImage>) {
+                None => FaceImage::Intact,
+                Some(Ok(f)) => f,
+                Some(Err(e)) => return failure(StatusCode::BAD_REQUEST, e),
+            };
+            Box::new(move |s: &Shared| {
+                s.reader
+                    .insert_with_face(s, body.person.as_deref(), body.kind, face)
+            })
         }
         "remove" => Box::new(|s: &Shared| s.reader.remove()),
         "mode" => match body.mode {

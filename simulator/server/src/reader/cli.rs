@@ -41,6 +41,13 @@ pub enum ReaderAction {
         /// Face mode: the camera says the face does not match.
         #[arg(long)]
         face_mismatch: bool,
+        /// The face photo on the card: intact, corrupt (alias unreadable) or absent. A damaged photo
+        /// stops face mode with MOCK-R111.
+        #[arg(long, default_value = "intact")]
+        face_image: sim_card::FaceImage,
+        /// The mode to fall back to when face mode cannot run (MOCK-R111, MOCK-R104): pin or visual.
+        #[arg(long)]
+        fallback: Option<Mode>,
         /// Consents, comma-separated: drug, checkup, diagnosis, operation, limit, disease
         /// (none: refuse everything).
         #[arg(long, value_delimiter = ',', default_value = "")]
@@ -95,6 +102,8 @@ pub async fn run(args: ReaderArgs) -> anyhow::Result<()> {
             mode,
             pin,
             face_mismatch,
+            face_image,
+            fallback,
             consent,
             register,
             treatment,
@@ -106,11 +115,20 @@ pub async fn run(args: ReaderArgs) -> anyhow::Result<()> {
                 let insert = if pcsc {
                     json!({ "kind": "pcsc" })
                 } else {
-                    json!({ "person": person })
+                    json!({ "person": person, "face_image": face_image.name() })
                 };
                 let s = post("/admin/reader/insert", insert).await?;
                 stop_if_failed(&s)?;
                 let s = post("/admin/reader/mode", json!({ "mode": mode })).await?;
+                let face_stopped =
+                    matches!(s["message_code"].as_str(), Some("MOCK-R111" | "MOCK-R104"));
+                let (s, mode) = match fallback {
+                    Some(f) if face_stopped => {
+                        eprintln!("reader: {}", s["message"].as_str().unwrap_or("-"));
+                        (post("/admin/reader/mode", json!({ "mode": f })).await?, f)
+                    }
+                    _ => (s, mode),
+                };
                 stop_if_failed(&s)?;
                 let s = match mode {
                     Mode::Pin => post("/admin/reader/pin", json!({ "pin": pin })).await?,

@@ -31,6 +31,7 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::NaiveDateTime;
 use rand::Rng;
 use serde::Serialize;
+use sim_card::FaceImage;
 use sim_core::engine::{CardCheck, CardConsents, ConsentWindow};
 
 pub use consents::ConsentStore;
@@ -319,6 +320,18 @@ impl Readers {
         person_id: Option<&str>,
         kind: CardKind,
     ) -> Result<ReaderStatus, ReaderError> {
+        self.insert_with_face(shared, person_id, kind, FaceImage::Intact)
+    }
+
+    /// [`Readers::insert`] with the state of the card's face photo (`corrupt` / `absent` make face mode
+    /// fail with `MOCK-R111`; only for the in-process My Number Card, a PC/SC card has its own).
+    pub fn insert_with_face(
+        &self,
+        shared: &Shared,
+        person_id: Option<&str>,
+        kind: CardKind,
+        face: FaceImage,
+    ) -> Result<ReaderStatus, ReaderError> {
         let mut active = lock(&self.active);
         if active.is_some() {
             return Err(ReaderError::Busy);
@@ -337,7 +350,7 @@ impl Readers {
                     .population
                     .person_by_id(id)
                     .ok_or_else(|| ReaderError::UnknownPerson(id.to_owned()))?;
-                let card = shared.cards.reader_card(person)?;
+                let card = shared.cards.reader_card_with_face(person, face)?;
                 (
                     Link::Virtual(Box::new(VirtualLink::new(card))),
                     Some(id.to_owned()),
@@ -354,7 +367,8 @@ impl Readers {
             verified_person: None,
         };
         a.session.insert(a.link.as_mut());
-        tracing::info!(person = ?a.person_id, kind = ?kind, screen = screen_name(a.session.screen()), "reader: card inserted");
+        a.session.set_printed_pin_b(printed_pin_b(shared, &a));
+        tracing::info!(person = ?a.person_id, kind = ?kind, face = face.name(), screen = screen_name(a.session.screen()), "reader: card inserted");
         let status = status_of(&a, None);
         *active = Some(a);
         Ok(status)
@@ -388,6 +402,9 @@ impl Readers {
     pub fn choose(&self, mode: Mode) -> Result<ReaderStatus, ReaderError> {
         self.with_active(|a| {
             a.session.choose(a.link.as_mut(), mode);
+            if let Some(e) = a.session.face_image_error() {
+                tracing::info!(person = ?a.person_id, error = %e, "reader: face photo unreadable");
+            }
             Ok(status_of(a, None))
         })
     }
@@ -628,6 +645,21 @@ impl Readers {
         tracing::info!(person = %person, file = %name, afi = %afi, "reader: face file written");
         Ok(name)
     }
+}
+
+/// What the reader's camera reads off the printed card: 照合番号B of the person whose card it is (found
+/// by the certificate for a PC/SC card). MOCK: handed over, not read.
+fn printed_pin_b(shared: &Shared, a: &Active) -> Option<Vec<u8>> {
+    let person = match &a.person_id {
+        Some(id) => id.clone(),
+        None => {
+            let cert = a.session.certificate();
+            let serial = sim_card::pki::verify::certificate_serial(cert).ok()?;
+            shared.cards.person_by_auth_serial(&serial)?.to_owned()
+        }
+    };
+    let person = shared.population.person_by_id(&person)?;
+    Some(shared.cards.card_profile(person).pin_b().expose().to_vec())
 }
 
 fn status_of(a: &Active, face_file: Option<String>) -> ReaderStatus {

@@ -14,7 +14,9 @@
 //!  | ChooseMode | -------> | EnterPin  | VERIFY 6983      -> Failed(PIN locked, MOCK-R102)
 //!  +------------+          +-----------+ VERIFY 9000: SELECT EF 0017, SIGN(DigestInfo(SHA-256(nonce)))
 //!     |      | face               |                 -> Authenticated(Signed)
-//!     |      v                    |
+//!     |      |  read 券面AP (SELECT, VERIFY PIN B from the printed card, READ FF20, decode DF27):
+//!     |      |  photo missing or not decodable -> Failed(MOCK-R111), from which PIN or 目視 may be chosen
+//!     |      v
 //!     |  +-------------+ mismatch -> FaceCapture { attempts_left } (MOCK-R103); 10th -> Failed(MOCK-R104),
 //!     |  | FaceCapture |             from which PIN or 目視 may still be chosen;
 //!     |  |             | match    -> Authenticated(MockAttested { face })
@@ -42,7 +44,7 @@
 
 use std::fmt;
 
-use sim_card::sha256_digest_info;
+use sim_card::{FaceImageError, sha256_digest_info};
 
 /// Consecutive face mismatches before the reader stops offering face recognition (MOCK figure).
 pub const FACE_MAX_ATTEMPTS: u8 = 10;
@@ -173,6 +175,9 @@ pub enum ReaderMessage {
     CertificateRevoked,
     /// `MOCK-R110`: the card or its 電子証明書 has expired.
     CardExpired,
+    /// `MOCK-R111`: the face photo in the 券面AP is missing or cannot be decoded, so face recognition
+    /// cannot run; PIN or 目視 may still be chosen.
+    FaceImageUnreadable,
 }
 
 impl ReaderMessage {
@@ -191,6 +196,7 @@ impl ReaderMessage {
             ReaderMessage::NotRegistered => "MOCK-R108",
             ReaderMessage::CertificateRevoked => "MOCK-R109",
             ReaderMessage::CardExpired => "MOCK-R110",
+            ReaderMessage::FaceImageUnreadable => "MOCK-R111",
         }
     }
 }
@@ -240,6 +246,12 @@ impl fmt::Display for ReaderMessage {
                 write!(
                     f,
                     "{code}:カードまたは電子証明書の有効期限が切れています。市区町村窓口で更新してください"
+                )
+            }
+            ReaderMessage::FaceImageUnreadable => {
+                write!(
+                    f,
+                    "{code}:カードの顔写真を読み取れないため顔認証できません。暗証番号か目視確認を選んでください"
                 )
             }
         }
@@ -323,6 +335,8 @@ pub struct ReaderSession {
     certificate: Vec<u8>,
     mode: Option<Mode>,
     face_failures: u8,
+    pin_b: Option<Vec<u8>>,
+    face_image: Option<Result<(), FaceImageError>>,
 }
 
 impl Default for ReaderSession {
@@ -354,6 +368,76 @@ fn failed_link(e: LinkError) -> ReaderMessage {
     }
 }
 
+/// Reads the current EF as one BER-TLV (`FF20 82 hi lo …`): `None` when it is not one.
+fn read_tlv_file(link: &mut dyn CardLink) -> Result<Option<Vec<u8>>, ReaderMessage> {
+    let r = link
+        .transmit(&[0x00, 0xB0, 0x00, 0x00, 0x05])
+        .map_err(failed_link)?;
+    let (head, sw) = split(&r);
+    let Some((_, header, len)) = (sw == 0x9000).then(|| tlv_header(head)).flatten() else {
+        return Ok(None);
+    };
+    let total = header + len;
+    let mut out = Vec::with_capacity(total);
+    while out.len() < total {
+        let Ok(offset) = u16::try_from(out.len()) else {
+            return Ok(None);
+        };
+        if offset > 0x7FFF {
+            return Ok(None);
+        }
+        let want = (total - out.len()).min(256);
+        let [hi, lo] = offset.to_be_bytes();
+        let le = if want == 256 { 0 } else { want as u8 };
+        let r = link
+            .transmit(&[0x00, 0xB0, hi, lo, le])
+            .map_err(failed_link)?;
+        let (data, sw) = split(&r);
+        if sw != 0x9000 || data.is_empty() {
+            return Ok(None);
+        }
+        out.extend_from_slice(data);
+    }
+    out.truncate(total);
+    Ok(Some(out))
+}
+
+/// A BER-TLV header at the start of `b`: (tag, header length, value length).
+fn tlv_header(b: &[u8]) -> Option<(u16, usize, usize)> {
+    let (tag, at) = match *b.first()? {
+        t if t & 0x1F == 0x1F => (u16::from_be_bytes([t, *b.get(1)?]), 2),
+        t => (u16::from(t), 1),
+    };
+    let first = *b.get(at)?;
+    let (len, n) = match first {
+        0..=0x7F => (usize::from(first), 1),
+        0x81 => (usize::from(*b.get(at + 1)?), 2),
+        0x82 => (
+            usize::from(u16::from_be_bytes([*b.get(at + 1)?, *b.get(at + 2)?])),
+            3,
+        ),
+        _ => return None,
+    };
+    Some((tag, at + n, len))
+}
+
+/// The value of `DF27` (the face photo) inside the `FF20` container `entries`.
+fn find_face(entries: &[u8]) -> Option<Vec<u8>> {
+    let (tag, header, len) = tlv_header(entries)?;
+    let mut value = entries
+        .get(header..header + len)
+        .filter(|_| tag == 0xFF20)?;
+    while !value.is_empty() {
+        let (tag, header, len) = tlv_header(value)?;
+        let field = value.get(header..header + len)?;
+        if tag == 0xDF27 {
+            return Some(field.to_vec());
+        }
+        value = &value[header + len..];
+    }
+    None
+}
+
 impl ReaderSession {
     /// A reader with no card.
     pub fn new() -> ReaderSession {
@@ -362,7 +446,27 @@ impl ReaderSession {
             certificate: Vec::new(),
             mode: None,
             face_failures: 0,
+            pin_b: None,
+            face_image: None,
         }
+    }
+
+    /// The 照合番号B (birth `YYMMDD` ‖ expiry `YYYY` ‖ security code) the reader's camera reads off the
+    /// printed card, needed to read the 券面AP in face mode. MOCK: the camera does not read anything;
+    /// the server hands over what is printed on the synthetic card. Without it the photo cannot be
+    /// read (`MOCK-R111`). Never logged.
+    pub fn set_printed_pin_b(&mut self, pin_b: Option<Vec<u8>>) {
+        self.pin_b = pin_b;
+    }
+
+    /// The auth certificate (DER) read at insert (empty before).
+    pub fn certificate(&self) -> &[u8] {
+        &self.certificate
+    }
+
+    /// Why the face photo could not be read, once face mode has tried.
+    pub fn face_image_error(&self) -> Option<&FaceImageError> {
+        self.face_image.as_ref().and_then(|r| r.as_ref().err())
     }
 
     /// What the reader shows.
@@ -438,7 +542,7 @@ impl ReaderSession {
             Screen::ChooseMode
                 | Screen::FaceCapture { .. }
                 | Screen::EnterPin { .. }
-                | Screen::Failed(ReaderMessage::FaceLocked)
+                | Screen::Failed(ReaderMessage::FaceLocked | ReaderMessage::FaceImageUnreadable)
         ) {
             return &self.screen;
         }
@@ -455,13 +559,68 @@ impl ReaderSession {
             Mode::Face if self.face_failures >= FACE_MAX_ATTEMPTS => {
                 Screen::Failed(ReaderMessage::FaceLocked)
             }
-            Mode::Face => Screen::FaceCapture {
-                attempts_left: FACE_MAX_ATTEMPTS - self.face_failures,
-                message: None,
+            Mode::Face => match self.face_photo(link) {
+                Ok(()) => Screen::FaceCapture {
+                    attempts_left: FACE_MAX_ATTEMPTS - self.face_failures,
+                    message: None,
+                },
+                Err(m) => Screen::Failed(m),
             },
             Mode::Visual => Screen::StaffConfirm,
         };
         &self.screen
+    }
+
+    /// Reads and decodes the face photo once per card (later calls reuse the verdict).
+    fn face_photo(&mut self, link: &mut dyn CardLink) -> Result<(), ReaderMessage> {
+        if self.face_image.is_none() {
+            let photo = self.read_face_photo(link)?;
+            self.face_image = Some(photo.and_then(|p| sim_card::check_face_image(&p)));
+        }
+        match self.face_image {
+            Some(Ok(())) => Ok(()),
+            _ => Err(ReaderMessage::FaceImageUnreadable),
+        }
+    }
+
+    /// The 券面AP's `DF27`: `Err` for a link failure, `Ok(Err)` when the photo cannot be had.
+    fn read_face_photo(
+        &mut self,
+        link: &mut dyn CardLink,
+    ) -> Result<Result<Vec<u8>, FaceImageError>, ReaderMessage> {
+        let unreadable = || FaceImageError::Malformed("券面AP not readable");
+        let Some(pin_b) = self.pin_b.clone() else {
+            return Ok(Err(unreadable()));
+        };
+        let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+        select.extend_from_slice(&sim_card::fs::AID_KENKAKU);
+        let r = link.transmit(&select).map_err(failed_link)?;
+        if split(&r).1 != 0x9000 {
+            return Ok(Err(unreadable()));
+        }
+        let r = link
+            .transmit(&select_ef(sim_card::fs::fid::KENKAKU_PIN_B))
+            .map_err(failed_link)?;
+        if split(&r).1 != 0x9000 {
+            return Ok(Err(unreadable()));
+        }
+        let mut verify = vec![0x00, 0x20, 0x00, 0x80, pin_b.len() as u8];
+        verify.extend_from_slice(&pin_b);
+        let r = link.transmit(&verify);
+        verify.fill(0);
+        if split(&r.map_err(failed_link)?).1 != 0x9000 {
+            return Ok(Err(unreadable()));
+        }
+        let r = link
+            .transmit(&select_ef(sim_card::fs::fid::KENKAKU_ENTRIES))
+            .map_err(failed_link)?;
+        if split(&r).1 != 0x9000 {
+            return Ok(Err(unreadable()));
+        }
+        let Some(entries) = read_tlv_file(link)? else {
+            return Ok(Err(unreadable()));
+        };
+        Ok(Ok(find_face(&entries).unwrap_or_default()))
     }
 
     fn pin_tries(&mut self, link: &mut dyn CardLink) -> Result<u8, ReaderMessage> {

@@ -535,5 +535,25 @@ async fn browser_patient_screen_face_mode_first_registration_admin_changes_and_v
     b.wait_until(&screen_is("failed")).await;
     assert_eq!(b.text("#reader-code").await, "MOCK-R106");
     assert_eq!(server.face_files().len(), 1, "no new face file");
+
+    // A card whose face photo is damaged: face mode stops with MOCK-R111, PIN is offered instead.
+    b.click_and_load("#card-remove").await;
+    b.wait_until(&screen_is("idle")).await;
+    b.select("#person", "valid-kokuho").await;
+    b.select("#kind", "mynumber-face-corrupt").await;
+    b.click_and_load("#card-insert").await;
+    b.wait_until(&screen_is("choose-mode")).await;
+    b.click_and_load("#mode-face").await;
+    b.wait_until(&screen_is("failed")).await;
+    assert_eq!(b.text("#reader-code").await, "MOCK-R111");
+    assert!(
+        b.text("#reader-message")
+            .await
+            .contains("顔写真を読み取れない")
+    );
+    b.screenshot("reader-13-face-image-unreadable").await;
+    b.click_and_load("#mode-pin").await;
+    b.wait_until(&screen_is("enter-pin")).await;
+    assert_eq!(server.face_files().len(), 1, "no new face file");
     b.close().await;
 }

@@ -118,7 +118,7 @@ impl Sim {
         self.card(slot)?.link?.tries_left.get(pin).copied()
     }
 
-    fn person(&self, id: &str) -> &sim_core::Person {
+    pub(crate) fn person(&self, id: &str) -> &sim_core::Person {
         self.shared.population.person_by_id(id).expect("person")
     }
 }
@@ -643,7 +643,7 @@ pub(crate) fn e2e_lock() -> Option<MutexGuard<'static, ()>> {
 }
 
 /// Waits until pcscd reports slot 0 with (or without) a card.
-fn wait_reader(present: bool) {
+pub(crate) fn wait_reader(present: bool) {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
     let reader = CString::new(READER).expect("name");
     let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];

@@ -174,3 +174,59 @@ async fn bad_input_is_answered_with_a_message_and_changes_nothing() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_card_with_a_damaged_face_photo_falls_back_to_pin_on_the_patient_screen() {
+    let server = TestServer::start(test_config()).await;
+    let (status, _, page) = call(&server, "GET", "/console/reader", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(r#"value="mynumber-face-corrupt""#), "{page}");
+    assert!(page.contains(r#"value="mynumber-face-absent""#), "{page}");
+    for kind in ["mynumber-face-corrupt", "mynumber-face-absent"] {
+        let form = format!("person=valid-kokuho&kind={kind}");
+        call(&server, "POST", "/console/reader/insert", &form).await;
+        assert_eq!(
+            server.shared.reader.status().screen,
+            "choose-mode",
+            "{kind}"
+        );
+        call(&server, "POST", "/console/reader/mode", "mode=face").await;
+        let s = server.shared.reader.status();
+        assert_eq!(
+            (s.screen, s.message_code),
+            ("failed", Some("MOCK-R111")),
+            "{kind}"
+        );
+        let (_, _, page) = call(&server, "GET", "/console/reader", "").await;
+        assert!(page.contains("MOCK-R111"), "{page}");
+        assert!(page.contains("顔写真を読み取れない"), "{page}");
+        // The fallback buttons are offered on the failed screen.
+        assert!(page.contains(r#"value="pin""#), "{page}");
+        assert!(page.contains(r#"value="visual""#), "{page}");
+        call(&server, "POST", "/console/reader/remove", "").await;
+    }
+    // PIN still works on the same damaged card and writes the result.
+    let steps = [
+        (
+            "insert",
+            "person=valid-kokuho&kind=mynumber-face-corrupt",
+            "choose-mode",
+        ),
+        ("mode", "mode=face", "failed"),
+        ("mode", "mode=pin", "enter-pin"),
+        ("pin", "pin=1234", "consent"),
+    ];
+    for (action, form, screen) in steps {
+        call(&server, "POST", &format!("/console/reader/{action}"), form).await;
+        assert_eq!(
+            server.shared.reader.status().screen,
+            screen,
+            "{action} {form}"
+        );
+    }
+    let (_, location, _) = call(&server, "POST", "/console/reader/consent", "answers=000000").await;
+    assert!(
+        decoded(&location).starts_with("file=OQSsiquc01res_face_"),
+        "{location}"
+    );
+}

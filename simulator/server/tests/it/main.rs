@@ -16,6 +16,7 @@ mod medinfo;
 mod population;
 mod reader;
 mod reader_pcsc;
+mod reader_session;
 mod reference;
 mod restart;
 mod scenario;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use sim_card::FaceImage;
 use sim_core::engine::{CardConsents, ReferenceNumbers};
 use sim_messages::TextEncoding;
 use sim_server::reader::{CardKind, Mode, ReaderStatus};
@@ -268,6 +269,75 @@ async fn removed_foreign_and_unreadable_cards_write_nothing() {
     assert!(face_files(&server).is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_or_missing_face_photo_stops_face_mode_without_a_file_and_pin_or_visual_still_work()
+ {
+    let server = TestServer::start(test_config()).await;
+    let shared = server.shared.clone();
+    let r = &shared.reader;
+    // An intact card reads its photo and opens the camera.
+    r.insert(&shared, Some(PERSON), CardKind::Mynumber).unwrap();
+    let s = r.choose(Mode::Face).unwrap();
+    assert_eq!((s.screen, s.attempts_left), ("face-capture", Some(10)));
+    r.remove().unwrap();
+    for (written, (face, fallback)) in [
+        (FaceImage::Corrupt, Mode::Pin),
+        (FaceImage::Absent, Mode::Visual),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let s = r
+            .insert_with_face(&shared, Some(PERSON), CardKind::Mynumber, face)
+            .unwrap();
+        assert_eq!(s.screen, "choose-mode", "{face:?}: the JPKI side is intact");
+        let s = r.choose(Mode::Face).unwrap();
+        assert_eq!(
+            (s.screen, s.message_code),
+            ("failed", Some("MOCK-R111")),
+            "{face:?}"
+        );
+        assert!(s.message.unwrap().contains("顔写真を読み取れない"));
+        // No camera verdict is taken and nothing is written.
+        let s = r.face(&shared, true).unwrap();
+        assert_eq!(s.message_code, Some("MOCK-R111"));
+        assert!(r.consent(&shared, drug_only()).is_err());
+        assert_eq!(face_files(&server).len(), written, "no file for {face:?}");
+        // The reader falls back to PIN or 目視, which complete the check.
+        let s = r.choose(fallback).unwrap();
+        let s = match fallback {
+            Mode::Pin => {
+                assert_eq!(s.tries_left, Some(3));
+                r.enter_pin(&shared, "1234").unwrap()
+            }
+            _ => r.staff_confirm(&shared, true).unwrap(),
+        };
+        assert_eq!(s.screen, "consent", "{face:?}");
+        let s = r.consent(&shared, drug_only()).unwrap();
+        assert_eq!(s.mode, Some(fallback));
+        assert!(server.folders.face.join(s.face_file.unwrap()).exists());
+        r.remove().unwrap();
+    }
+    assert_eq!(face_files(&server).len(), 2);
+    // Through the admin API: a bad value is refused, a good one gives the same path.
+    let (status, _) = post(
+        &shared,
+        "/admin/reader/insert",
+        &format!(r#"{{"person":"{PERSON}","face_image":"smudged"}}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = post(
+        &shared,
+        "/admin/reader/insert",
+        &format!(r#"{{"person":"{PERSON}","face_image":"corrupt"}}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, value) = post(&shared, "/admin/reader/mode", r#"{"mode":"face"}"#).await;
+    assert_eq!(value["message_code"], "MOCK-R111", "{value}");
+}
+
 async fn post(shared: &Arc<Shared>, uri: &str, body: &str) -> (StatusCode, serde_json::Value) {
     let req = Request::post(uri)
         .body(Body::from(body.to_owned()))
@@ -395,6 +465,21 @@ async fn cli_reader_run_drives_a_running_simulator() {
         !stderr.contains("9999"),
         "the PIN must not be echoed: {stderr}"
     );
+
+    let face = ["--mode", "face", "--face-image", "corrupt"];
+    let stopped = run(&face);
+    assert_eq!(stopped.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&stopped.stderr).into_owned();
+    assert!(stderr.contains("MOCK-R111"), "{stderr}");
+    let fell_back = run(&[&face[..], &["--fallback", "pin"]].concat());
+    let stdout = String::from_utf8_lossy(&fell_back.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&fell_back.stderr).into_owned();
+    assert!(fell_back.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("MOCK-R111"),
+        "the reader's message is shown: {stderr}"
+    );
+    assert!(stdout.starts_with("face/OQSsiquc01res_face_"), "{stdout}");
     child.kill().unwrap();
     child.wait().unwrap();
 }

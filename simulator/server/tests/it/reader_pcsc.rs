@@ -1,13 +1,14 @@
 //! The face-auth reader driving a virtual My Number Card through PC/SC (pcscd → vpcd → the card
 //! the simulator put in slot 0), under the same pcscd lock as the card e2e tests: PIN mode with
 //! consent to 薬剤 only and with every consent refused, three wrong PINs locking the card, an
-//! unregistered card through 初回登録, and a revoked certificate. Skips (saying why) without the
+//! unregistered card through 初回登録, a revoked certificate, and face mode reading the 券面AP photo
+//! (intact → camera; damaged → MOCK-R111 and PIN instead). Skips (saying why) without the
 //! stack, except under `CI`.
 
 use sim_core::engine::CardConsents;
 use sim_server::reader::{CardKind, Mode};
 
-use crate::card::{e2e_lock, ensure_card, release_slot0, shared_sim};
+use crate::card::{e2e_lock, ensure_card, release_slot0, shared_sim, wait_reader};
 
 /// Not used by the card e2e cases, so their PIN counters stay apart.
 const PERSON: &str = "valid-kokuho";
@@ -249,5 +250,51 @@ fn e2e_reader_revoked_certificate_through_pcsc_is_refused_without_a_file() {
     assert!(r.consent(shared, CardConsents::default()).is_err());
     r.remove().expect("remove");
     assert_eq!(face_count(sim), before, "no face file");
+    release_slot0();
+}
+
+#[test]
+fn e2e_reader_face_mode_through_pcsc_reads_the_photo_and_a_damaged_one_gives_r111() {
+    let Some(_guard) = e2e_lock() else { return };
+    let sim = shared_sim();
+    ensure_card(sim, PERSON);
+    let shared = &sim.shared;
+    let r = &shared.reader;
+    let _ = r.remove();
+    // Intact: the reader reads the 券面AP with PIN B through pcscd and opens the camera.
+    r.insert(shared, None, CardKind::Pcsc).expect("insert");
+    let s = r.choose(Mode::Face).expect("mode");
+    assert_eq!(
+        (s.screen, s.attempts_left),
+        ("face-capture", Some(10)),
+        "{s:?}"
+    );
+    let s = r.face(shared, true).expect("face");
+    assert_eq!(s.screen, "consent", "{s:?}");
+    let s = r.consent(shared, CardConsents::default()).expect("consent");
+    assert_eq!(s.screen, "done", "{s:?}");
+    r.remove().expect("remove");
+    // The same person's card with a damaged photo.
+    shared.cards.remove(0).expect("remove card");
+    wait_reader(false);
+    shared
+        .cards
+        .insert_with_face(sim.person(PERSON), 0, sim_card::FaceImage::Corrupt)
+        .expect("insert damaged card");
+    wait_reader(true);
+    let before = face_count(sim);
+    r.insert(shared, None, CardKind::Pcsc).expect("insert");
+    let s = r.choose(Mode::Face).expect("mode");
+    assert_eq!(
+        (s.screen, s.message_code),
+        ("failed", Some("MOCK-R111")),
+        "{s:?}"
+    );
+    assert!(r.consent(shared, CardConsents::default()).is_err());
+    let s = r.choose(Mode::Pin).expect("fallback");
+    assert_eq!(s.screen, "enter-pin", "{s:?}");
+    r.remove().expect("remove");
+    assert_eq!(face_count(sim), before, "no face file");
+    // The damaged card leaves slot 0, so later cases get the intact one.
     release_slot0();
 }

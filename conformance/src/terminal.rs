@@ -1,0 +1,678 @@
+//! The terminal the harness plays: the simulator's engine (sim-server as a library) on a shared
+//! folder of its own, with a virtual clock, answering through the simulator's own code path
+//! (`dropbox::answer`), but watched by the harness so that every request the SUT writes is seen
+//! exactly as it arrived (how it got its name, its bytes) before it is answered, and so that a case
+//! can make the terminal misbehave (`.err`, maintenance, slow answers, a bulk job still
+//! processing).
+//!
+//! Requests are seen through file events (inotify): a final name that appears by a rename is a
+//! careful write; a final name that is created and then written is a write in place, answered only
+//! once the writer closes it. A scan every tick catches what events miss.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::NaiveDateTime;
+use notify::{EventKind, RecursiveMode, Watcher};
+use sim_messages::MessageKind;
+use sim_messages::file_name::{RequestFileName, is_temporary_name};
+use sim_server::clock::{Clock, VirtualClock};
+use sim_server::config::Config;
+use sim_server::dropbox::{self, Folders};
+use sim_server::serve::{ServeOptions, build_shared};
+use sim_server::shared::Shared;
+
+/// How the terminal answers single checks (`OQSsiquc01req_`) in the current case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Behaviour {
+    /// As the simulator does.
+    #[default]
+    Normal,
+    /// The request is rejected: moved into `res/` beside an `.err` file.
+    Err,
+    /// A maintenance window: SegmentOfResult 9 with the catalogue's maintenance code.
+    Maintenance,
+    /// The answer comes this late (wall time: the SUT waits in real time).
+    Slow(Duration),
+}
+
+/// Settings of one terminal.
+#[derive(Debug, Clone)]
+pub struct TerminalOptions {
+    /// The day and time on the terminal's (frozen) clock.
+    pub now: NaiveDateTime,
+    /// The clinic's 医療機関コード (the reader writes face files for it).
+    pub medical_institution_code: String,
+    /// Encoding of result files: `shift_jis` or `utf-8`.
+    pub result_encoding: String,
+    /// How many downloads of a bulk job are answered "still processing" (SegmentOfResult 2).
+    pub bulk_processing_polls: u32,
+    /// Use this folder as the shared folder root instead of a temporary one (manual mode).
+    pub oqs_dir: Option<PathBuf>,
+    /// Serve the Web API.
+    pub webapi: bool,
+}
+
+/// A request file as the terminal saw it.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// Its name in `req/`.
+    pub name: String,
+    /// Its bytes when it was answered.
+    pub bytes: Vec<u8>,
+    /// It was created under its final name and written there (not renamed into place).
+    pub in_place: bool,
+    /// When it was picked up (wall time).
+    pub at: Instant,
+    /// The files the answer put into `res/`: name and bytes (the result, or the `.err` file and
+    /// the moved request).
+    pub answer: Vec<(String, Vec<u8>)>,
+}
+
+impl Observed {
+    /// The message type, if the name has a known prefix.
+    pub fn kind(&self) -> Option<MessageKind> {
+        RequestFileName::parse(&self.name).ok().map(|n| n.kind)
+    }
+
+    /// The result or `.err` file of the answer (not the moved request).
+    pub fn answer_file(&self) -> Option<&(String, Vec<u8>)> {
+        self.answer
+            .iter()
+            .find(|(n, _)| n.ends_with(".err"))
+            .or_else(|| self.answer.iter().find(|(n, _)| n != &self.name))
+    }
+}
+
+/// An HTTP request the Web API received.
+#[derive(Debug, Clone)]
+pub struct HttpSeen {
+    /// The path.
+    pub path: String,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The answer's status and body.
+    pub status: u16,
+    /// The answer's body.
+    pub answer: Vec<u8>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    behaviour: Behaviour,
+    observed: Vec<Observed>,
+    http: Vec<HttpSeen>,
+    /// Final names seen created in place and not yet answered.
+    in_place: HashSet<String>,
+    /// Final names known complete (renamed into place or closed after writing).
+    ready: HashSet<String>,
+    /// A request that could not be answered (harness problem), with why.
+    broken: Vec<String>,
+}
+
+type SyncState = Arc<(Mutex<State>, Condvar)>;
+
+fn lock(s: &SyncState) -> MutexGuard<'_, State> {
+    s.0.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The embedded terminal of one case.
+pub struct Terminal {
+    _temp: Option<tempfile::TempDir>,
+    /// The shared folder.
+    pub folders: Folders,
+    /// The shared folder root.
+    pub root: PathBuf,
+    /// The simulator's state.
+    pub shared: Arc<Shared>,
+    /// Its clock.
+    pub clock: Arc<VirtualClock>,
+    /// Base URL of the Web API (empty when not served).
+    pub webapi_url: String,
+    sync: SyncState,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    _watcher: Option<notify::RecommendedWatcher>,
+    http: Option<(tokio::runtime::Runtime, tokio::sync::oneshot::Sender<()>)>,
+}
+
+impl std::fmt::Debug for Terminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Terminal")
+            .field("root", &self.root)
+            .finish()
+    }
+}
+
+impl Terminal {
+    /// Builds the terminal and starts watching `req/`.
+    pub fn start(opts: &TerminalOptions) -> anyhow::Result<Terminal> {
+        let temp = tempfile::Builder::new()
+            .prefix("conformance-")
+            .tempdir()
+            .context("creating a temporary folder")?;
+        let root = match &opts.oqs_dir {
+            Some(dir) => dir.clone(),
+            None => temp.path().join("oqs"),
+        };
+        let mut config = Config::default_config();
+        config.population.size = 0;
+        config.terminal.response_delay_ms = [0, 0];
+        config.terminal.fsync = false;
+        config.terminal.result_encoding = opts.result_encoding.clone();
+        config.reader.medical_institution_code = opts.medical_institution_code.clone();
+        config.bulk.base_ms = u64::from(opts.bulk_processing_polls) * 1000;
+        config.bulk.per_unit_ms = 0.0;
+        let clock = Arc::new(VirtualClock::new(opts.now, false));
+        let mut serve = ServeOptions::new(config, root.clone(), temp.path().join("state"));
+        serve.clock = clock.clone();
+        let shared = build_shared(&serve).context("building the simulator")?;
+        let folders = Folders::create(&root)?;
+        if opts.oqs_dir.is_some() {
+            empty_folders(&folders)?;
+        }
+        let sync: SyncState = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::channel::<notify::Event>();
+        let watcher = match notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
+            if let Ok(e) = e {
+                let _ = tx.send(e);
+            }
+        }) {
+            Ok(mut w) => match w.watch(&folders.req, RecursiveMode::NonRecursive) {
+                Ok(()) => Some(w),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no file events on req/; scanning only");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "no file events; scanning only");
+                None
+            }
+        };
+        let worker = Worker {
+            shared: shared.clone(),
+            folders: Folders {
+                req: folders.req.clone(),
+                res: folders.res.clone(),
+                face: folders.face.clone(),
+            },
+            clock: clock.clone(),
+            sync: sync.clone(),
+            stop: stop.clone(),
+            events: watcher.is_some(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("terminal".into())
+            .spawn(move || worker.run(rx))
+            .context("starting the terminal thread")?;
+        let mut terminal = Terminal {
+            _temp: Some(temp),
+            folders,
+            root,
+            shared,
+            clock,
+            webapi_url: String::new(),
+            sync,
+            stop,
+            thread: Some(thread),
+            _watcher: watcher,
+            http: None,
+        };
+        if opts.webapi {
+            terminal.serve_webapi()?;
+        }
+        Ok(terminal)
+    }
+
+    fn serve_webapi(&mut self) -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .context("starting the HTTP runtime")?;
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(SocketAddr::from((
+                [127, 0, 0, 1],
+                0,
+            ))))
+            .context("binding the Web API on loopback")?;
+        let addr = listener.local_addr()?;
+        let sync = self.sync.clone();
+        let app = sim_server::http::app(self.shared.clone()).layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let sync = sync.clone();
+                async move { record_http(sync, req, next).await }
+            },
+        ));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        self.webapi_url = format!("http://{addr}");
+        self.http = Some((runtime, tx));
+        Ok(())
+    }
+
+    /// Sets how single checks are answered from now on.
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        lock(&self.sync).behaviour = behaviour;
+    }
+
+    /// Every request answered so far, in order.
+    pub fn observed(&self) -> Vec<Observed> {
+        lock(&self.sync).observed.clone()
+    }
+
+    /// A counter of the requests answered so far, for waiting from elsewhere.
+    pub fn counter(&self) -> impl Fn() -> usize + Send + Sync + 'static {
+        let sync = self.sync.clone();
+        move || lock(&sync).observed.len()
+    }
+
+    /// Every Web API request so far.
+    pub fn http_seen(&self) -> Vec<HttpSeen> {
+        lock(&self.sync).http.clone()
+    }
+
+    /// Requests that could not be answered, with why (a harness or environment problem).
+    pub fn broken(&self) -> Vec<String> {
+        lock(&self.sync).broken.clone()
+    }
+
+    /// Waits until at least `count` requests have been answered, or `timeout`; true if they were.
+    pub fn wait_for(&self, count: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = lock(&self.sync);
+        while state.observed.len() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = self
+                .sync
+                .1
+                .wait_timeout(state, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+        true
+    }
+
+    /// Waits until no request has been answered for `quiet`, at most `max`: lets a SUT that keeps
+    /// polling show itself.
+    pub fn settle(&self, quiet: Duration, max: Duration) {
+        let deadline = Instant::now() + max;
+        loop {
+            let seen = lock(&self.sync).observed.len();
+            std::thread::sleep(quiet.min(deadline.saturating_duration_since(Instant::now())));
+            let now = lock(&self.sync).observed.len();
+            if now == seen || Instant::now() >= deadline {
+                return;
+            }
+        }
+    }
+
+    /// A patient puts `person`'s My Number Card on the face-auth reader, identifies by face (a
+    /// mock match) and answers the consent screens with `consents` (e.g. `["limit"]`); the face
+    /// file written, name and bytes.
+    pub fn card_check(&self, person: &str, consents: &[&str]) -> anyhow::Result<(String, Vec<u8>)> {
+        use sim_server::reader::{CardKind, Mode};
+        let shared = &self.shared;
+        let reader = &shared.reader;
+        let run = || -> anyhow::Result<sim_server::reader::ReaderStatus> {
+            let mut status = reader.insert(shared, Some(person), CardKind::Mynumber)?;
+            if status.screen == "choose-mode" {
+                status = reader.choose(Mode::Face)?;
+            }
+            if status.screen == "face-capture" {
+                status = reader.face(shared, true)?;
+            }
+            if status.screen == "consent" {
+                let answers =
+                    sim_server::reader::parse_consents(consents).map_err(anyhow::Error::msg)?;
+                status = reader.consent(shared, answers)?;
+            }
+            Ok(status)
+        };
+        let outcome = run();
+        let _ = reader.remove();
+        let status = outcome?;
+        let name = status.face_file.with_context(|| {
+            format!(
+                "the reader wrote no face file (screen {}, {})",
+                status.screen,
+                status.message.unwrap_or_default()
+            )
+        })?;
+        let bytes = std::fs::read(self.folders.face.join(&name))
+            .with_context(|| format!("reading face/{name}"))?;
+        Ok((name, bytes))
+    }
+
+    /// The names in `dir` that are not hidden.
+    pub fn list(dir: &Path) -> Vec<String> {
+        list(dir)
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Some((runtime, tx)) = self.http.take() {
+            let _ = tx.send(());
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        }
+        self.shared.journal.flush();
+    }
+}
+
+async fn record_http(
+    sync: SyncState,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let path = parts.uri.path().to_owned();
+    let authorization = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(body.clone()));
+    let response = next.run(request).await;
+    let (parts, answer) = response.into_parts();
+    let answer = axum::body::to_bytes(answer, 4 << 20)
+        .await
+        .unwrap_or_default();
+    lock(&sync).http.push(HttpSeen {
+        path,
+        authorization,
+        body: body.to_vec(),
+        status: parts.status.as_u16(),
+        answer: answer.to_vec(),
+    });
+    sync.1.notify_all();
+    axum::response::Response::from_parts(parts, axum::body::Body::from(answer))
+}
+
+/// Removes what a previous case left in a user-given shared folder (regular files only).
+fn empty_folders(folders: &Folders) -> anyhow::Result<()> {
+    for dir in [&folders.req, &folders.res, &folders.face] {
+        for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                std::fs::remove_file(entry.path())
+                    .with_context(|| format!("removing {}", entry.path().display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Worker {
+    /// The simulator's own answer (`dropbox::answer`); its files, from the journal.
+    fn simulator_answer(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        dropbox::answer(&self.shared, &self.folders, name, false)?;
+        self.shared.journal.flush();
+        let newest = self.shared.journal.list(8, None)?;
+        let entry = newest
+            .iter()
+            .find(|e| e.channel == "file" && e.request_name == name)
+            .with_context(|| format!("no journal entry for {name}"))?;
+        let full = self
+            .shared
+            .journal
+            .get(entry.id)?
+            .with_context(|| format!("journal entry {} vanished", entry.id))?;
+        let answer_name = full.answer_name.clone().unwrap_or_default();
+        let mut files = vec![(answer_name.clone(), full.answer)];
+        if answer_name.ends_with(".err") {
+            files.push((name.to_owned(), bytes.to_vec()));
+        }
+        Ok(files)
+    }
+
+    /// The `.err` fault: the request moves to `res/` beside an `.err` with the maintenance code.
+    fn reject(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        let rejection = sim_core::engine::Rejection {
+            key: sim_messages::ErrorKey::TerminalMaintenance,
+            detail: "the conformance harness rejects this request (case: .err)".into(),
+        };
+        let err = self.shared.engine.err_text(name, &rejection);
+        let err_name = sim_messages::file_name::err_file_name(name);
+        dropbox::write_atomically(&self.folders.res, &err_name, &err, false)?;
+        std::fs::rename(self.folders.req.join(name), self.folders.res.join(name))
+            .with_context(|| format!("moving {name} into res/"))?;
+        Ok(vec![(err_name, err), (name.to_owned(), bytes.to_vec())])
+    }
+
+    /// A maintenance window: SegmentOfResult 9 with the catalogue's maintenance code, no body.
+    fn maintenance(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        use sim_messages::siquc01::{QualificationConfirmResult, ResultHeader};
+        let parsed = RequestFileName::parse(name)?;
+        let text = crate::checks::text_of(bytes);
+        let el = |tag: &str| crate::checks::element(&text, tag);
+        let config = self.shared.engine.config();
+        let entry = config
+            .catalogue
+            .get(sim_messages::ErrorKey::TerminalMaintenance);
+        let result = QualificationConfirmResult {
+            header: ResultHeader {
+                process_execution_time: self.clock.now().format("%Y%m%d%H%M%S").to_string(),
+                qualification_confirmation_date: el("QualificationConfirmationDate"),
+                medical_institution_code: el("MedicalInstitutionCode"),
+                arbitrary_file_identifier: el("ArbitraryFileIdentifier"),
+                reference_classification: None,
+                segment_of_result: sim_messages::codes::SegmentOfResult::Abnormal
+                    .code()
+                    .to_owned(),
+                error_code: Some(entry.code),
+                error_message: Some(entry.message),
+                character_code_identifier: config
+                    .result_encoding
+                    .character_code_identifier()
+                    .to_owned(),
+            },
+            body: None,
+        };
+        let out = self.shared.engine.write(&result);
+        let result_name = parsed.result_name();
+        dropbox::write_atomically(&self.folders.res, &result_name, &out, false)?;
+        std::fs::remove_file(self.folders.req.join(name))
+            .with_context(|| format!("removing req/{name}"))?;
+        Ok(vec![(result_name, out)])
+    }
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    folders: Folders,
+    clock: Arc<VirtualClock>,
+    sync: SyncState,
+    stop: Arc<AtomicBool>,
+    events: bool,
+}
+
+const TICK: Duration = Duration::from_millis(25);
+
+impl Worker {
+    fn run(self, rx: std::sync::mpsc::Receiver<notify::Event>) {
+        // Size and modification time of each unanswered final name at the last scan.
+        let mut last_scan: BTreeMap<String, (u64, Option<std::time::SystemTime>, u32)> =
+            BTreeMap::new();
+        let mut last_scan_at = Instant::now();
+        while !self.stop.load(Ordering::SeqCst) {
+            match rx.recv_timeout(TICK) {
+                Ok(event) => self.on_event(&event),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    std::thread::sleep(TICK);
+                }
+            }
+            while let Ok(event) = rx.try_recv() {
+                self.on_event(&event);
+            }
+            // Scanning opens the folder, which is itself an event: scan by time, not by event.
+            if last_scan_at.elapsed() >= TICK {
+                last_scan_at = Instant::now();
+                self.scan(&mut last_scan);
+            }
+            let ready: Vec<String> = {
+                let mut state = lock(&self.sync);
+                let mut names: Vec<String> = state.ready.drain().collect();
+                names.sort();
+                names
+            };
+            for name in ready {
+                self.answer(&name);
+            }
+        }
+    }
+
+    fn on_event(&self, event: &notify::Event) {
+        use notify::event::{AccessKind, AccessMode, ModifyKind};
+        for path in &event.paths {
+            let Some(name) = final_name(&self.folders.req, path) else {
+                continue;
+            };
+            let mut state = lock(&self.sync);
+            match event.kind {
+                EventKind::Create(_) => {
+                    state.in_place.insert(name);
+                }
+                EventKind::Modify(ModifyKind::Name(_)) if path.exists() => {
+                    state.ready.insert(name);
+                }
+                EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                    state.ready.insert(name);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The safety net: a final name in `req/` whose size and time stayed the same over a few
+    /// scans is answered even without an event (network shares, missed events).
+    fn scan(&self, last: &mut BTreeMap<String, (u64, Option<std::time::SystemTime>, u32)>) {
+        let names = list(&self.folders.req);
+        last.retain(|n, _| names.contains(n));
+        for name in names {
+            if is_temporary_name(&name) {
+                continue;
+            }
+            let Ok(meta) = std::fs::metadata(self.folders.req.join(&name)) else {
+                continue;
+            };
+            let now = (meta.len(), meta.modified().ok());
+            let entry = last.entry(name.clone()).or_insert((now.0, now.1, 0));
+            if (entry.0, entry.1) == now {
+                entry.2 += 1;
+            } else {
+                *entry = (now.0, now.1, 0);
+            }
+            // With events, a file being written in place waits for its close; without, for
+            // stability. Either way a forgotten file is picked up after a while.
+            let needed = if self.events { 40 } else { 4 };
+            if entry.2 >= needed {
+                lock(&self.sync).ready.insert(name);
+            }
+        }
+    }
+
+    fn answer(&self, name: &str) {
+        let arrived = Instant::now();
+        let path = self.folders.req.join(name);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return; // already answered
+        };
+        let (behaviour, in_place) = {
+            let mut state = lock(&self.sync);
+            (state.behaviour, state.in_place.remove(name))
+        };
+        let kind = RequestFileName::parse(name).ok().map(|n| n.kind);
+        let single = kind == Some(MessageKind::SingleQualification);
+        // The answer's files are known from what was written, never by listing res/ afterwards:
+        // the SUT may take them away at once.
+        let outcome = match behaviour {
+            Behaviour::Err if single => self.reject(name, &bytes),
+            Behaviour::Maintenance if single => self.maintenance(name, &bytes),
+            _ => {
+                if let Behaviour::Slow(delay) = behaviour
+                    && single
+                {
+                    let until = Instant::now() + delay;
+                    while Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
+                        std::thread::sleep(
+                            TICK.min(until.saturating_duration_since(Instant::now())),
+                        );
+                    }
+                }
+                if kind == Some(MessageKind::BulkQualificationDownload) {
+                    // Each download finds the job one second further on: it is ready after
+                    // `bulk_processing_polls` downloads.
+                    self.clock.advance(chrono::Duration::seconds(1));
+                }
+                self.simulator_answer(name, &bytes)
+            }
+        };
+        let answer = match &outcome {
+            Ok(files) => files.clone(),
+            Err(_) => Vec::new(),
+        };
+        let mut state = lock(&self.sync);
+        if let Err(e) = outcome {
+            state.broken.push(format!("{name}: {e:#}"));
+        }
+        state.observed.push(Observed {
+            name: name.to_owned(),
+            bytes,
+            in_place,
+            at: arrived,
+            answer,
+        });
+        drop(state);
+        self.sync.1.notify_all();
+    }
+}
+
+/// The name of `path` if it is a final (not temporary or hidden) name directly in `req`.
+fn final_name(req: &Path, path: &Path) -> Option<String> {
+    // The watch is on `req/` alone, not recursive: every event is about a name directly in it.
+    let _ = req;
+    let name = path.file_name()?.to_str()?.to_owned();
+    (!is_temporary_name(&name) && !name.starts_with('.')).then_some(name)
+}
+
+fn list(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
