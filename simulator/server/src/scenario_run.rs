@@ -726,11 +726,11 @@ struct Checked {
 fn card_check(shared: &Shared, c: &CardCheck, options: &RunOptions) -> anyhow::Result<Checked> {
     use crate::reader::{CardKind, Mode, ReaderStatus};
     let reader = &shared.reader;
+    let face = c.face_image.parse().map_err(anyhow::Error::msg)?;
     if options.pcsc {
-        crate::scenario_session::pcsc_insert(shared, &c.person)?;
+        crate::scenario_session::pcsc_insert_with_face(shared, &c.person, face)?;
     }
     let run = || -> anyhow::Result<ReaderStatus> {
-        let face = c.face_image.parse().map_err(anyhow::Error::msg)?;
         let mut status = if options.pcsc {
             reader.insert(shared, None, CardKind::Pcsc)?
         } else {

@@ -522,6 +522,15 @@ fn check_id(id: &str) -> Result<String, SessionError> {
 
 /// `--pcsc`: puts `person`'s virtual card into vpcd slot 0 and waits until pcscd sees a card.
 pub fn pcsc_insert(shared: &Shared, person: &str) -> anyhow::Result<()> {
+    pcsc_insert_with_face(shared, person, sim_card::FaceImage::Intact)
+}
+
+/// [`pcsc_insert`] of a card whose face photo is `face` (damaged or missing).
+pub fn pcsc_insert_with_face(
+    shared: &Shared,
+    person: &str,
+    face: sim_card::FaceImage,
+) -> anyhow::Result<()> {
     use anyhow::Context;
     let p = shared
         .population
@@ -529,7 +538,7 @@ pub fn pcsc_insert(shared: &Shared, person: &str) -> anyhow::Result<()> {
         .with_context(|| format!("no person {person}"))?;
     shared
         .cards
-        .insert(p, 0)
+        .insert_with_face(p, 0, face)
         .with_context(|| format!("putting {person}'s card into vpcd slot 0"))?;
     wait_for_card(true).with_context(|| {
         format!(
