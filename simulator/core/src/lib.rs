@@ -9,12 +9,14 @@
 //! - [`medical`]: 薬剤情報 and 特定健診情報 (domain types; records, consent and rendering behind
 //!   traits).
 //! - [`engine`]: request documents in, result documents (or `.err` rejections) out.
+//! - [`disaster`]: disaster mode (災害時医療情報閲覧): activations, search without the card.
 //!
 //! Invariant: no IO and no clock. The current time is always a parameter.
 
 pub mod claims;
 pub mod date;
 pub mod derive;
+pub mod disaster;
 pub mod eligibility;
 pub mod engine;
 pub mod insurer;

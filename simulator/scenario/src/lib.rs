@@ -33,6 +33,7 @@
 //! alternatives were weighed: `serde_yaml` is unmaintained; `serde_norway` positions only its
 //! one error; `serde-saphyr` has spans but needs Rust 1.89, above the workspace's 1.85.
 
+pub mod disaster;
 mod model;
 mod parse;
 

@@ -74,6 +74,8 @@ pub enum Action {
     /// The last card check ended with this reader message code (`MOCK-R102`); `None`
     /// (`expect-reader-message: none`): with no message.
     ExpectReaderMessage(Option<String>),
+    /// A disaster-mode step (`disaster-…`, `expect-disaster-audit`).
+    Disaster(crate::disaster::DisasterStep),
 }
 
 /// A card check at the face-auth reader: the card is put on the reader, the mode chosen, the

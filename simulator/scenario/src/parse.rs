@@ -9,6 +9,8 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node, Span};
 
+mod disaster;
+
 use crate::ScenarioError;
 use crate::model::{
     Action, CONSENT_NAMES, CardCheck, ClockSpec, DropRequest, Encoding, Fault, FaultScope,
@@ -417,6 +419,12 @@ impl Cx<'_> {
                     action: Action::ExpectNothing,
                 });
             }
+            if s.as_str() == "disaster-close" {
+                return Some(Step {
+                    line,
+                    action: Action::Disaster(crate::disaster::DisasterStep::Close),
+                });
+            }
             let hint = match did_you_mean(s.as_str(), ACTIONS.iter().copied()) {
                 Some(m) => format!("did you mean `{m}`?"),
                 None => format!("a step starts with one of: {}", ACTIONS.join(", ")),
@@ -438,7 +446,7 @@ impl Cx<'_> {
         };
         let actions: Vec<&MarkedScalarNode> = map
             .keys()
-            .filter(|k| ACTIONS.contains(&k.as_str()))
+            .filter(|k| ACTIONS.contains(&k.as_str()) || disaster::ACTIONS.contains(&k.as_str()))
             .collect();
         let (key, value) = match actions.as_slice() {
             [key] => (*key, map.get_node(key.as_str())?),
@@ -517,6 +525,7 @@ impl Cx<'_> {
                 Action::Drop(self.drop_options(map, Target::Raw(bytes))?)
             }
             "advance" => Action::Advance(self.duration(value, "advance")?),
+            a if disaster::ACTIONS.contains(&a) => Action::Disaster(self.disaster_step(a, value)?),
             "fault" => Action::Fault(self.fault(value)?),
             "card-check" => {
                 self.checked = true;

@@ -22,16 +22,27 @@ pub async fn request(
     method: hyper::Method,
     body: Bytes,
 ) -> anyhow::Result<Bytes> {
+    request_with(base, path, method, body, &[]).await
+}
+
+/// [`request`] with extra headers (the operator token).
+pub async fn request_with(
+    base: &str,
+    path: &str,
+    method: hyper::Method,
+    body: Bytes,
+    headers: &[(&str, String)],
+) -> anyhow::Result<Bytes> {
     let url = format!("{}{path}", base.trim_end_matches('/'));
     let uri: hyper::Uri = url
         .parse()
         .with_context(|| format!("invalid server URL {url:?}"))?;
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let req = hyper::Request::builder()
-        .method(method)
-        .uri(uri)
-        .body(Full::new(body))
-        .context("building the request")?;
+    let mut req = hyper::Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let req = req.body(Full::new(body)).context("building the request")?;
     let response = client
         .request(req)
         .await

@@ -8,6 +8,8 @@
 //! - [`reader`]: the face-auth card reader emulator (card check, consent, `face/` results).
 //! - [`medinfo`]: 薬剤情報 / 特定健診情報: synthetic records, consent lookup, PDF rendering.
 //! - [`jobs`]: bulk jobs and 照会番号 registrations in SQLite, behind the engine's store traits.
+//! - [`disaster`]: disaster mode (災害時医療情報閲覧): activations, search without the card, views,
+//!   audit log; [`admin_token`] guards the operator's parts.
 //! - [`config`], [`clock`], [`shared`]: settings, time, and the state they share.
 //! - [`serve`]: wires them together until a shutdown signal.
 //! - [`scenario_run`]: `simulator scenario run`, scripted scenarios played headless.
@@ -18,6 +20,7 @@
 //!
 //! Invariant: this is the only crate that binds sockets, touches folders or reads the clock.
 
+pub mod admin_token;
 pub mod card;
 pub mod claims;
 pub mod client;
@@ -25,6 +28,7 @@ pub mod clock;
 pub mod clock_cli;
 pub mod config;
 pub mod console;
+pub mod disaster;
 pub mod dropbox;
 pub mod http;
 pub mod jobs;

@@ -55,6 +55,9 @@ enum Command {
     Reader(sim_server::reader::cli::ReaderArgs),
     /// Show or set the virtual clock of a running simulator (started with `serve --clock`).
     Clock(sim_server::clock_cli::ClockArgs),
+    /// Disaster mode (災害時医療情報閲覧) of a running simulator: open, close, extend, status,
+    /// search, view, audit.
+    Disaster(sim_server::disaster::cli::DisasterArgs),
     /// Re-route claims (レセプト) by the insurer valid on each visit date (振替・分割・返戻).
     Claims(sim_server::claims::ClaimsArgs),
     /// Run scripted scenarios (scenarios/*.yaml) headless on a virtual clock.
@@ -127,6 +130,13 @@ struct ServeArgs {
     /// default 127.0.0.1:35963).
     #[arg(long, env = "SIM_VPCD")]
     vpcd: Option<String>,
+    /// The operator token of the admin parts (disaster mode, console operator screens); default a
+    /// fresh one, printed at start-up.
+    #[arg(long, env = "SIM_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Let other hosts than loopback use the operator's parts (with the token).
+    #[arg(long)]
+    admin_allow_remote: bool,
 }
 
 #[derive(Parser, Debug)]
@@ -212,6 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Card(args) => sim_server::card::cli::run(args).await,
         Command::Reader(args) => sim_server::reader::cli::run(args).await,
         Command::Clock(args) => sim_server::clock_cli::run(args).await,
+        Command::Disaster(args) => sim_server::disaster::cli::run(args).await,
         Command::Scenario(_) => anyhow::bail!("`scenario` runs without the server runtime"),
         Command::Claims(_) => anyhow::bail!("`claims` runs without the server runtime"),
         Command::Config {
@@ -304,6 +315,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(v) = args.vpcd {
         opts.vpcd = v.parse().with_context(|| format!("--vpcd {v:?}"))?;
     }
+    opts.admin_token = args.admin_token;
+    opts.admin_allow_remote = args.admin_allow_remote;
     sim_server::serve::run(opts, shutdown_signal()).await
 }
 

@@ -628,6 +628,7 @@ impl Run {
                     failure,
                 )
             }
+            Action::Disaster(d) => crate::disaster::scenario::step(shared, d),
             Action::Fault(fault) => {
                 let label = faults.inject(*fault, clock.now());
                 (label, None)

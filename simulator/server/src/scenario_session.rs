@@ -177,6 +177,7 @@ pub fn step_kind(action: &Action) -> &'static str {
         Action::CardCheck(_) => "card-check",
         Action::ExpectFace(_) => "expect-face",
         Action::ExpectReaderMessage(_) => "expect-reader-message",
+        Action::Disaster(d) => d.name(),
         #[allow(unreachable_patterns)]
         _ => "step",
     }

@@ -29,6 +29,10 @@ pub struct ServeOptions {
     pub clock: Arc<dyn Clock>,
     /// Where vpcd listens (slot 0) for the virtual cards.
     pub vpcd: crate::card::VpcdAddr,
+    /// The operator token (`None`: generated at start-up and printed).
+    pub admin_token: Option<String>,
+    /// Let other hosts than loopback use the operator's parts.
+    pub admin_allow_remote: bool,
     /// `serve --scenario FILE`: loaded as a session attached to the served world, for the
     /// trainer's remote (`simulator scenario step`).
     pub scenario: Option<PathBuf>,
@@ -43,6 +47,8 @@ impl ServeOptions {
             state_dir,
             clock: Arc::new(SystemClock),
             vpcd: crate::card::VpcdAddr::default(),
+            admin_token: None,
+            admin_allow_remote: false,
             scenario: None,
         }
     }
@@ -113,6 +119,17 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         &opts.state_dir.join("state.sqlite3"),
     )
     .context("opening the reader's consent store")?;
+    let mut disaster = crate::disaster::Disaster::open(
+        &opts.state_dir.join("state.sqlite3"),
+        opts.config.population.seed,
+    )
+    .context("opening the disaster-mode store")?;
+    let medical = sim_fixtures::medical::SyntheticMedical::with_register(
+        opts.config.population.seed,
+        disaster.facilities.clone(),
+    );
+    disaster.records = Box::new(medical.clone());
+    disaster.renderer = Box::new(crate::medinfo::PdfRenderer);
     Ok(Shared {
         engine,
         population,
@@ -125,7 +142,12 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
         cards,
         jobs,
         reader,
-        medical: sim_fixtures::medical::SyntheticMedical::new(opts.config.population.seed),
+        disaster,
+        admin: crate::admin_token::AdminAuth::new(
+            opts.admin_token.clone(),
+            opts.admin_allow_remote,
+        ),
+        medical,
         scenarios: Default::default(),
     }
     .into_ref())
@@ -174,6 +196,14 @@ pub async fn run(
         format!("cannot listen on {addr} (is another simulator running? use --listen)")
     })?;
     tracing::info!(addr = %listener.local_addr()?, "http listening");
+    if opts.admin_token.is_none() {
+        // Printed, not logged: the operator opens this link once to get the console's cookie.
+        eprintln!(
+            "console (operator): http://{}/console/login?token={}",
+            listener.local_addr()?,
+            shared.admin.token()
+        );
+    }
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -184,7 +214,11 @@ pub async fn run(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let app = crate::http::app(shared.clone());
-    let http = axum::serve(listener, app).with_graceful_shutdown(wait(stop_rx.clone()));
+    let http = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(wait(stop_rx.clone()));
     let files = dropbox::run(dropbox_config, shared.clone(), wait(stop_rx));
     let (http, files) = tokio::join!(http, files);
     http.context("http server")?;

@@ -35,6 +35,10 @@ pub struct Shared {
     pub jobs: crate::jobs::JobStore,
     /// The emulated face-auth card reader and the consent records.
     pub reader: crate::reader::Readers,
+    /// Disaster mode (災害時医療情報閲覧): activations, facility register, audit log.
+    pub disaster: crate::disaster::Disaster,
+    /// The operator token of the admin parts.
+    pub admin: crate::admin_token::AdminAuth,
     /// 薬剤情報 and 特定健診情報 of the population (derived on demand from the seed).
     pub medical: sim_fixtures::medical::SyntheticMedical,
     /// Loaded scenario sessions (`/admin/scenario…`).

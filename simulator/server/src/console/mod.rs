@@ -13,7 +13,9 @@
 //! a redirect back to the page (post/redirect/get), so a reload never repeats an action; JavaScript
 //! adds the keypad and refreshes a page when the state changes behind it (admin API, CLI, scenario).
 
+pub mod disaster;
 pub mod reader;
+pub mod scenario;
 
 use std::sync::Arc;
 
@@ -37,11 +39,33 @@ pub struct NavEntry {
 }
 
 /// The console's screens, in navigation order. The home page is implicit.
-pub const NAV: &[NavEntry] = &[NavEntry {
-    path: reader::PATH,
-    label: "患者画面（顔認証付きカードリーダー）",
-    description: "患者がカードリーダーで行う本人確認・同意の流れ。トレーナーがカードを置き、顔認証の結果を入力します。",
-}];
+pub const NAV: &[NavEntry] = &[
+    NavEntry {
+        path: reader::PATH,
+        label: "患者画面（顔認証付きカードリーダー）",
+        description: "患者がカードリーダーで行う本人確認・同意の流れ。トレーナーがカードを置き、顔認証の結果を入力します。",
+    },
+    NavEntry {
+        path: disaster::TERMINAL,
+        label: "医療機関端末（災害時）",
+        description: "災害時モードで、カードなしに患者を検索し、資格・薬剤・診療・特定健診情報を閲覧します（監査ログに記録）。",
+    },
+    NavEntry {
+        path: disaster::OPERATOR,
+        label: "運用者画面（災害時）",
+        description: "災害時モードの開始（都道府県・市区町村と期間）、医療機関ごとの延長、運用停止、監査ログ（要トークン）。",
+    },
+    NavEntry {
+        path: disaster::CLOCK,
+        label: "時計",
+        description: "仮想時計の日時指定・早送り・停止（要トークン）。",
+    },
+    NavEntry {
+        path: scenario::PATH,
+        label: "シナリオ",
+        description: "シナリオの読み込み・1ステップ実行・最初から（要トークン）。このシミュレータ上で再生すると他の画面に反映されます。",
+    },
+];
 
 /// The console's home page.
 pub const HOME: &str = "/console/";
@@ -58,6 +82,8 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/console/static/console.css", get(css))
         .route("/console/static/console.js", get(js))
         .merge(reader::routes())
+        .merge(disaster::routes())
+        .merge(scenario::routes())
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

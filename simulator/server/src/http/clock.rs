@@ -55,6 +55,8 @@ fn view(shared: &Shared) -> ClockView {
 }
 
 /// The served simulator, or the world of the scenario session named by `?session=`.
+// The error is the answer itself, built at most once per request.
+#[allow(clippy::result_large_err)]
 fn target(
     shared: Arc<Shared>,
     q: &crate::scenario_remote::SessionQuery,

@@ -17,6 +17,7 @@ mod cards;
 mod claims;
 pub mod clock;
 mod consents;
+pub mod disaster;
 mod reader;
 mod webapi;
 mod xml;
@@ -51,6 +52,16 @@ pub fn app(shared: Arc<Shared>) -> Router {
         .route("/admin/reader", get(reader::status))
         .route("/admin/reader/consents/{person}", get(reader::consents))
         .route("/admin/reader/{action}", post(reader::action))
+        .route("/admin/disaster", get(disaster::status))
+        .route("/admin/disaster/open", post(disaster::open))
+        .route("/admin/disaster/close", post(disaster::close))
+        .route("/admin/disaster/extend", post(disaster::extend))
+        .route("/admin/disaster/audit", get(disaster::audit))
+        .route("/admin/disaster/audit.csv", get(disaster::audit_csv))
+        .route("/admin/disaster/facilities", get(disaster::facilities))
+        .route("/admin/disaster/areas", get(disaster::area_list))
+        .route("/disaster/search", post(disaster::search))
+        .route("/disaster/view/{person}", get(disaster::view))
         // A month of a hospital's claims is larger than axum's default 2 MB body limit.
         .route(
             "/claims/route",

@@ -8,6 +8,8 @@ mod card;
 mod claims;
 mod cli;
 mod console;
+mod disaster;
+mod disaster_browser;
 mod files;
 mod http;
 mod medinfo;
