@@ -364,21 +364,7 @@ impl Run {
         opts.vpcd = options.vpcd.clone();
         let shared = build_shared(&opts)?;
         let folders = Folders::create(&opts.oqs_dir)?;
-        let named = sim_fixtures::NamedFixtures::embedded().context("the named fixtures")?;
-        Ok(Run {
-            scenario,
-            shared,
-            folders,
-            named,
-            options,
-            results: Vec::new(),
-            reports: Vec::new(),
-            last: Answer::Nothing,
-            faults: Faults::default(),
-            checked: Checked::default(),
-            elapsed: std::time::Duration::ZERO,
-            _dir: Some(dir),
-        })
+        Run::start(scenario, shared, folders, options, Some(dir))
     }
 
     /// Plays `scenario` on a served simulator (`serve --scenario`): its world, its clock (a
@@ -413,6 +399,18 @@ impl Run {
             req: std::fs::canonicalize(&private)?,
             ..served
         };
+        Run::start(scenario, shared, folders, options, None)
+    }
+
+    /// A run before its first step, on `shared` and `folders` (`dir`: the temporary world it
+    /// owns, removed with it).
+    fn start(
+        scenario: Scenario,
+        shared: Arc<Shared>,
+        folders: Folders,
+        options: RunOptions,
+        dir: Option<tempfile::TempDir>,
+    ) -> anyhow::Result<Run> {
         let named = sim_fixtures::NamedFixtures::embedded().context("the named fixtures")?;
         Ok(Run {
             scenario,
@@ -426,7 +424,7 @@ impl Run {
             faults: Faults::default(),
             checked: Checked::default(),
             elapsed: std::time::Duration::ZERO,
-            _dir: None,
+            _dir: dir,
         })
     }
 
