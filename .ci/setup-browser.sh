@@ -11,7 +11,7 @@ PACKAGES=(chromium chromium-driver fonts-noto-cjk)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
         missing+=("$p")
     fi
 done
@@ -31,4 +31,4 @@ for tool in chromium chromedriver; do
         exit 1
     fi
 done
-echo "setup-browser: ready ($(chromium --version 2>/dev/null | head -n1); $(chromedriver --version 2>/dev/null | head -n1))"
+echo "setup-browser: ready ($(chromium --version 2>/dev/null | sed -n 1p); $(chromedriver --version 2>/dev/null | sed -n 1p))"

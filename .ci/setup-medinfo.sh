@@ -6,4 +6,5 @@ if ! command -v pdftotext >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 fi
-pdftotext -v 2>&1 | head -1
+# `head` would close the pipe early: under pipefail that SIGPIPE (141) fails the whole run.
+echo "setup-medinfo: ready ($(pdftotext -v 2>&1 | sed -n 1p))"
