@@ -103,9 +103,13 @@ fn requests(shared: &Shared, n: usize) -> Vec<Bytes> {
         .collect()
 }
 
-/// CPU time of this process (user + system), from /proc.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// utime + stime of one `/proc/.../stat` line, and the thread's name.
+fn stat_cpu(stat: &str) -> (String, Duration) {
+    let name = stat
+        .split_once('(')
+        .and_then(|(_, rest)| rest.rsplit_once(')'))
+        .map_or("", |(name, _)| name)
+        .to_owned();
     let after = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks = |i: usize| {
@@ -115,11 +119,38 @@ fn cpu_time() -> Duration {
             .unwrap_or(0)
     };
     // utime and stime are fields 14 and 15 of the whole line; 12 and 13 after the command name.
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+    (name, Duration::from_millis((ticks(11) + ticks(12)) * 10))
+}
+
+/// CPU time (user + system) of this process: all of it, and the load generator's threads alone
+/// (named [`CLIENT_THREAD`]); the rest is the servers (tokio workers, journal writer, …).
+#[derive(Debug, Clone, Copy, Default)]
+struct Cpu {
+    all: Duration,
+    client: Duration,
+}
+
+/// Thread name of the load generator's runtime.
+const CLIENT_THREAD: &str = "bench-client";
+
+fn cpu_time() -> Cpu {
+    let all = stat_cpu(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default()).1;
+    let mut client = Duration::ZERO;
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for task in tasks.flatten() {
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            let (name, cpu) = stat_cpu(&stat);
+            if name.starts_with(CLIENT_THREAD) {
+                client += cpu;
+            }
+        }
+    }
+    Cpu { all, client }
 }
 
 struct Load {
-    cpu: Duration,
+    /// CPU time over the measured window (after the warm-up).
+    cpu: Cpu,
     requests: u64,
     seconds: f64,
     latencies_us: Vec<u64>,
@@ -129,7 +160,6 @@ struct Load {
 /// Drives `addr` with `conns` keep-alive connections for `secs` seconds after a 1 s warm-up.
 async fn load(addr: SocketAddr, bodies: Arc<Vec<Bytes>>, conns: usize, secs: u64) -> Load {
     let warm_until = Instant::now() + Duration::from_secs(1);
-    let cpu_before = cpu_time();
     let end = warm_until + Duration::from_secs(secs);
     let mut tasks = Vec::new();
     for c in 0..conns {
@@ -176,6 +206,11 @@ async fn load(addr: SocketAddr, bodies: Arc<Vec<Bytes>>, conns: usize, secs: u64
             (lat, errors)
         }));
     }
+    // CPU time over the measured window only (requests in flight at its ends are noise).
+    tokio::time::sleep_until(warm_until.into()).await;
+    let cpu_before = cpu_time();
+    tokio::time::sleep_until(end.into()).await;
+    let cpu_after = cpu_time();
     let mut latencies = Vec::new();
     let mut errors = 0;
     for t in tasks {
@@ -185,7 +220,10 @@ async fn load(addr: SocketAddr, bodies: Arc<Vec<Bytes>>, conns: usize, secs: u64
     }
     latencies.sort_unstable();
     Load {
-        cpu: cpu_time().saturating_sub(cpu_before),
+        cpu: Cpu {
+            all: cpu_after.all.saturating_sub(cpu_before.all),
+            client: cpu_after.client.saturating_sub(cpu_before.client),
+        },
         requests: latencies.len() as u64,
         seconds: secs as f64,
         latencies_us: latencies,
@@ -193,17 +231,63 @@ async fn load(addr: SocketAddr, bodies: Arc<Vec<Bytes>>, conns: usize, secs: u64
     }
 }
 
-fn report(label: &str, l: &Load) -> f64 {
+/// Prints a line for `l` and returns (req/s, CPU µs per request of the whole process).
+fn report(label: &str, l: &Load) -> (f64, f64) {
     let rps = l.requests as f64 / l.seconds;
+    let per_req = |d: Duration| d.as_secs_f64() * 1e6 / l.requests.max(1) as f64;
+    let all_us = per_req(l.cpu.all);
+    let server_us = per_req(l.cpu.all.saturating_sub(l.cpu.client));
     println!(
-        "  {label:<28} {rps:>9.0} req/s   p50 {:>9}   p99 {:>9}   errors {}   cpu {:.0}% ({:.1} µs/req, both sides)",
+        "  {label:<28} {rps:>9.0} req/s   p50 {:>9}   p99 {:>9}   errors {}   cpu {:.0}%: {all_us:.1} µs/req both sides, {server_us:.1} server",
         fmt_us(percentile(&l.latencies_us, 0.50)),
         fmt_us(percentile(&l.latencies_us, 0.99)),
         l.errors,
-        l.cpu.as_secs_f64() / (l.seconds + 1.0) * 100.0,
-        l.cpu.as_secs_f64() * 1e6 / (l.requests as f64 * (l.seconds + 1.0) / l.seconds)
+        l.cpu.all.as_secs_f64() / l.seconds * 100.0,
     );
-    rps
+    (rps, all_us)
+}
+
+/// Cost per request of the parts, single-threaded, to see where the time goes.
+fn steps(shared: &Shared, bodies: &[Bytes]) {
+    let n = 20_000;
+    let t = Instant::now();
+    for i in 0..n {
+        let _ = shared.engine.handle_file(
+            &shared.population,
+            "OQSsiquc01req_b.xml",
+            &bodies[i % bodies.len()],
+            shared.clock.now(),
+        );
+    }
+    let engine_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let t = Instant::now();
+    for i in 0..n {
+        let _ = sim_messages::siquc01::read_request(&bodies[i % bodies.len()]);
+    }
+    let parse_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let t = Instant::now();
+    for i in 0..n {
+        let _ = sim_server::shared::sha256_hex(&bodies[i % bodies.len()]);
+    }
+    let sha_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let t = Instant::now();
+    for i in 0..n {
+        shared.journal.record(sim_server::journal::Entry {
+            at: "20261125000000".into(),
+            channel: "bench".into(),
+            request_name: "x".into(),
+            request_sha256: "0".repeat(64),
+            request: bodies[i % bodies.len()].clone(),
+            answer: Bytes::from(vec![b'x'; 3369]),
+            ..Default::default()
+        });
+    }
+    shared.journal.flush();
+    let journal_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    println!(
+        "per request, one thread: engine (read, decide, write Shift_JIS) {engine_us:.1} µs, of which reading {parse_us:.1} µs; sha256 {sha_us:.1} µs; journal insert {journal_us:.1} µs"
+    );
+
 }
 
 fn main() {
@@ -239,45 +323,10 @@ fn main() {
         secs
     );
 
-    // Cost per request of the parts, single-threaded, to see where the time goes.
-    let n = 20_000;
-    let t = Instant::now();
-    for i in 0..n {
-        let _ = shared.engine.handle_file(
-            &shared.population,
-            "OQSsiquc01req_b.xml",
-            &bodies[i % bodies.len()],
-            shared.clock.now(),
-        );
+    let only = std::env::var("BENCH_ONLY").ok();
+    if only.is_none() {
+        steps(&shared, &bodies);
     }
-    let engine_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    let t = Instant::now();
-    for i in 0..n {
-        let _ = sim_messages::siquc01::read_request(&bodies[i % bodies.len()]);
-    }
-    let parse_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    let t = Instant::now();
-    for i in 0..n {
-        let _ = sim_server::shared::sha256_hex(&bodies[i % bodies.len()]);
-    }
-    let sha_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    let t = Instant::now();
-    for i in 0..n {
-        shared.journal.record(sim_server::journal::Entry {
-            at: "20261125000000".into(),
-            channel: "bench".into(),
-            request_name: "x".into(),
-            request_sha256: "0".repeat(64),
-            request: bodies[i % bodies.len()].to_vec(),
-            answer: vec![b'x'; 3369],
-            ..Default::default()
-        });
-    }
-    shared.journal.flush();
-    let journal_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
-    println!(
-        "per request, one thread: engine (read, decide, write Shift_JIS) {engine_us:.1} µs, of which reading {parse_us:.1} µs; sha256 {sha_us:.1} µs; journal insert {journal_us:.1} µs"
-    );
 
     // Servers and load generator each get their own 2-thread runtime (2 cores on this machine).
     let server_rt = tokio::runtime::Builder::new_multi_thread()
@@ -287,6 +336,7 @@ fn main() {
         .unwrap();
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name(CLIENT_THREAD)
         .enable_all()
         .build()
         .unwrap();
@@ -307,9 +357,9 @@ fn main() {
         (a1, a2)
     });
 
-    match std::env::var("BENCH_ONLY").as_deref() {
+    match only.as_deref() {
         // Run one part alone, for profiling.
-        Ok("engine") => {
+        Some("engine") => {
             let until = Instant::now() + Duration::from_secs(secs);
             let mut i = 0;
             while Instant::now() < until {
@@ -327,12 +377,12 @@ fn main() {
             );
             return;
         }
-        Ok("real") => {
+        Some("real") => {
             let real = client_rt.block_on(load(real_addr, bodies.clone(), conns, secs));
             report("simulator /oqs/xml", &real);
             return;
         }
-        Ok("fixed") => {
+        Some("fixed") => {
             let fixed = client_rt.block_on(load(fixed_addr, bodies.clone(), conns, secs));
             report("fixed reply", &fixed);
             return;
@@ -343,15 +393,15 @@ fn main() {
         "\nXML over HTTP, {conns} connections (baseline: fixed-reply axum endpoint, same run):"
     );
     let fixed1 = client_rt.block_on(load(fixed_addr, bodies.clone(), conns, secs));
-    let f1 = report("fixed reply (baseline)", &fixed1);
+    let (f1, fc1) = report("fixed reply (baseline)", &fixed1);
     let real = client_rt.block_on(load(real_addr, bodies.clone(), conns, secs));
-    let r = report("simulator /oqs/xml", &real);
+    let (r, rc) = report("simulator /oqs/xml", &real);
     let fixed2 = client_rt.block_on(load(fixed_addr, bodies.clone(), conns, secs));
-    let f2 = report("fixed reply (again)", &fixed2);
-    let baseline = (f1 + f2) / 2.0;
+    let (f2, fc2) = report("fixed reply (again)", &fixed2);
     println!(
-        "  ratio simulator / fixed = {:.2} (target >= 0.40; baseline = mean of the two fixed runs)",
-        r / baseline
+        "  ratio simulator / fixed = {:.2} in req/s, {:.2} in CPU per request both sides (target >= 0.40; baseline = mean of the two fixed runs)",
+        r / ((f1 + f2) / 2.0),
+        ((fc1 + fc2) / 2.0) / rc
     );
     shared.journal.flush();
 

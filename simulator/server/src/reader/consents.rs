@@ -3,8 +3,9 @@
 //! check; its row id numbers the face file. Also the 保険証利用登録 done at the reader (初回登録,
 //! table `reader_registrations`), so a registered card stays registered across restarts.
 
+use std::collections::HashSet;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, params};
@@ -57,6 +58,10 @@ pub struct ConsentRecord {
 /// The consent table.
 pub struct ConsentStore {
     conn: Mutex<Connection>,
+    /// Who has at least one record: every qualification check with the 限度額 flag 0 asks for the
+    /// patient's records, and almost no patient has any, so most answers need no query (and no
+    /// wait for the connection). Rows are only ever added, by [`ConsentStore::record`].
+    with_records: RwLock<HashSet<String>>,
 }
 
 fn mode_name(mode: Option<Mode>) -> &'static str {
@@ -74,9 +79,21 @@ impl ConsentStore {
         // A consent or a registration the patient gave at the reader must not be lost.
         let conn = crate::state_db::open(path, crate::state_db::Durability::Full)?;
         conn.execute_batch(SCHEMA)?;
+        let with_records = conn
+            .prepare("SELECT DISTINCT person_id FROM reader_consents")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<HashSet<_>, _>>()?;
         Ok(ConsentStore {
             conn: Mutex::new(conn),
+            with_records: RwLock::new(with_records),
         })
+    }
+
+    fn has_records(&self, person_id: &str) -> bool {
+        self.with_records
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(person_id)
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -112,6 +129,12 @@ impl ConsentStore {
                 c.specific_disease
             ],
         )?;
+        if !self.has_records(person_id) {
+            self.with_records
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(person_id.to_owned());
+        }
         Ok(u64::try_from(conn.last_insert_rowid()).unwrap_or(0))
     }
 
@@ -154,6 +177,9 @@ impl ConsentStore {
 
     /// The records of `person_id`, oldest first.
     pub fn for_person(&self, person_id: &str) -> anyhow::Result<Vec<ConsentRecord>> {
+        if !self.has_records(person_id) {
+            return Ok(Vec::new());
+        }
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, at, person_id, medical_institution_code, arbitrary_file_identifier, mode, \
