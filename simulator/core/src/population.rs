@@ -340,6 +340,14 @@ impl Population {
         rec.person(&self.strings, &self.others, self.person_id(i), quals)
     }
 
+    /// The person with index `i` (`i < len()`) without their qualification history
+    /// (`qualifications` is empty): what a result item shows of the person, for the cost of the
+    /// person alone.
+    pub fn person_without_history(&self, i: u32) -> Person {
+        let rec = &self.persons[i as usize];
+        rec.person(&self.strings, &self.others, self.person_id(i), Vec::new())
+    }
+
     fn qualification_at(&self, q: usize) -> Qualification {
         let r = &self.quals[q];
         let insurer = self.insurers[r.insurer as usize].number.clone();

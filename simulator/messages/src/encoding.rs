@@ -141,6 +141,17 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             if had_bom {
                 return Err(DecodeError::BomContradictsDeclaration(label));
             }
+            // ASCII reads the same in Shift_JIS (encoding_rs maps 0x00–0x7F to U+0000–U+007F),
+            // and most requests are ASCII: no scan for UTF-8, no decoder.
+            if body.is_ascii()
+                && let Ok(text) = std::str::from_utf8(body)
+            {
+                return Ok(Decoded {
+                    text: text.to_owned(),
+                    encoding,
+                    declared,
+                });
+            }
             if looks_like_utf8_japanese(body) {
                 return Err(DecodeError::Utf8DeclaredAsShiftJis(label));
             }
@@ -174,7 +185,7 @@ pub fn shift_jis_lossy(bytes: &[u8]) -> (String, bool) {
 pub fn looks_like_utf8_japanese(bytes: &[u8]) -> bool {
     // In valid UTF-8, a byte of 0xE0 or more is the lead of a sequence of three or four bytes,
     // that is of a character of U+0800 and up; the byte scan first spares validating ASCII files.
-    bytes.iter().any(|&b| b >= 0xE0) && std::str::from_utf8(bytes).is_ok()
+    !bytes.is_ascii() && bytes.iter().any(|&b| b >= 0xE0) && std::str::from_utf8(bytes).is_ok()
 }
 
 /// Reads the `encoding` pseudo-attribute of an XML declaration, if the document starts with one.
@@ -208,6 +219,20 @@ mod tests {
 
     fn sjis(s: &str) -> Vec<u8> {
         TextEncoding::ShiftJis.encode(s).into_owned()
+    }
+
+    #[test]
+    fn ascii_declared_shift_jis_reads_as_the_decoder_reads_it() {
+        // The ASCII shortcut in `decode` must give what encoding_rs gives, for every ASCII byte
+        // (0x5C and 0x7E included: WHATWG's Shift_JIS keeps them as `\\` and `~`).
+        let mut bytes = b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?>\r\n<XmlMsg>".to_vec();
+        bytes.extend((0x20u8..0x7F).chain([b'\t', b'\r', b'\n', 0x01, 0x7F]));
+        bytes.extend_from_slice(b"</XmlMsg>");
+        let d = decode(&bytes).unwrap();
+        let (reference, _, replaced) = encoding_rs::SHIFT_JIS.decode(&bytes);
+        assert!(!replaced);
+        assert_eq!(d.text, reference);
+        assert_eq!(d.encoding, TextEncoding::ShiftJis);
     }
 
     #[test]

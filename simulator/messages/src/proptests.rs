@@ -252,6 +252,13 @@ where
         crate::xml::write_text_with_quick_xml(value, encoding, style).expect("serializes"),
     );
     let bytes = write_document(value, encoding, style).expect("serializes");
+    // The document bytes (Shift_JIS written directly, encoding as it goes) are the encoded text.
+    assert_eq!(
+        bytes,
+        encoding
+            .encode(&crate::xml::write_text_with_quick_xml(value, encoding, style).expect("serializes"))
+            .as_ref(),
+    );
     let (back, decoded) = read_document::<T>(&bytes).expect("reads back");
     assert_eq!(decoded.encoding, encoding);
     back

@@ -147,11 +147,21 @@ pub fn write_document<T: Serialize>(
     encoding: TextEncoding,
     style: XmlStyle,
 ) -> Result<Vec<u8>, quick_xml::SeError> {
-    let text = write_text(value, encoding, style)?;
-    Ok(match encoding {
-        TextEncoding::Utf8 => text.into_bytes(),
-        TextEncoding::ShiftJis => encoding.encode(&text).into_owned(),
-    })
+    if encoding == TextEncoding::Utf8 {
+        return Ok(write_text(value, encoding, style)?.into_bytes());
+    }
+    // Shift_JIS: the direct writer encodes as it goes (the same bytes as encoding the text).
+    let nl = if style.crlf { "\r\n" } else { "\n" };
+    let mut out = declaration(encoding, nl).into_bytes();
+    let declaration = out.len();
+    if writer::write_shift_jis(value, &mut out, style).is_err() {
+        out.truncate(declaration);
+        let mut text = String::new();
+        write_root_with_quick_xml(value, &mut text, style)?;
+        out.extend_from_slice(&encoding.encode(&text));
+    }
+    out.extend_from_slice(nl.as_bytes());
+    Ok(out)
 }
 
 /// Like [`write_document`], but returns the text before encoding.
@@ -312,7 +322,7 @@ mod tests {
         let shapes = Shapes {
             absent: None,
             empty_text: String::new(),
-            markup: "a<b>&c \"d\" 'e' \t　ｶﾅ 髙".into(),
+            markup: "a<b>&c \"d\" 'e' \t　ｶﾅ 髙 😀 &#1; 𠮷野家 ①".into(),
             line_ends: "one\ntwo\r\nthree\r".into(),
             empty_struct: Inner {
                 skipped: None,
@@ -328,10 +338,16 @@ mod tests {
                 for crlf in [false, true] {
                     let style = XmlStyle { indent, crlf };
                     for encoding in [TextEncoding::Utf8, TextEncoding::ShiftJis] {
+                        let reference = write_text_with_quick_xml(value, encoding, style).unwrap();
                         assert_eq!(
                             write_text(value, encoding, style).unwrap(),
-                            write_text_with_quick_xml(value, encoding, style).unwrap(),
+                            reference,
                             "indent {indent}, crlf {crlf}"
+                        );
+                        assert_eq!(
+                            write_document(value, encoding, style).unwrap(),
+                            encoding.encode(&reference).as_ref(),
+                            "indent {indent}, crlf {crlf}, {encoding:?}"
                         );
                     }
                 }

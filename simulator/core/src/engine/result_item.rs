@@ -29,7 +29,8 @@ pub(super) fn build_item(
     partial_ratio: PartialRatio,
     consent: &Consent,
 ) -> ResultOfQualificationConfirmation {
-    let person = &pop.person(r);
+    // The person's own fields; the qualification reported is `q`.
+    let person = &pop.person_without_history(r.person);
     let q = pop.qualification(r);
     let insurer = pop.insurer(&q.insurer);
     let kind = insurer.map(|i| i.kind).unwrap_or(InsurerKind::KyokaiKenpo);

@@ -36,6 +36,29 @@ type Result<T = ()> = std::result::Result<T, Unsupported>;
 /// Appends `value` (a struct: the document's root element) to `out` in `style`. On `Err`, `out`
 /// holds a partial document; the caller truncates it.
 pub(crate) fn write<T: Serialize + ?Sized>(value: &T, out: &mut String, style: XmlStyle) -> Result {
+    write_to(value, out, style)
+}
+
+/// [`write`] straight into Shift_JIS bytes: markup and ASCII text are copied, other text is
+/// encoded as `TextEncoding::encode` does (unmappable characters as numeric character
+/// references), so the bytes are those of encoding [`write`]'s text, without a second pass over
+/// the whole document. On `Err`, `out` holds a partial document; the caller truncates it.
+pub(crate) fn write_shift_jis<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut Vec<u8>,
+    style: XmlStyle,
+) -> Result {
+    write_to(
+        value,
+        ShiftJis {
+            out,
+            encoder: encoding_rs::SHIFT_JIS.new_encoder(),
+        },
+        style,
+    )
+}
+
+fn write_to<T: Serialize + ?Sized, S: Sink>(value: &T, out: S, style: XmlStyle) -> Result {
     let mut w = Writer {
         out,
         crlf: style.crlf,
@@ -45,22 +68,126 @@ pub(crate) fn write<T: Serialize + ?Sized>(value: &T, out: &mut String, style: X
     value.serialize(Root { w: &mut w })
 }
 
-struct Writer<'a> {
-    out: &'a mut String,
+/// Where the writer puts the document: markup (names, brackets, escapes, line ends, indentation)
+/// is ASCII; text content may be anything.
+pub(crate) trait Sink {
+    /// Appends ASCII markup.
+    fn markup(&mut self, s: &str);
+    /// Appends the ASCII markup `open`, `name`, `close` (a tag), with one reservation.
+    fn tag(&mut self, open: &str, name: &str, close: &str);
+    /// Appends text content (already escaped).
+    fn text(&mut self, s: &str);
+    /// Length so far, in the sink's units (bytes).
+    fn len(&self) -> usize;
+    /// Cuts back to `len` (a length returned by [`Sink::len`]).
+    fn truncate(&mut self, len: usize);
+}
+
+impl Sink for &mut String {
+    fn markup(&mut self, s: &str) {
+        self.push_str(s);
+    }
+    #[inline]
+    fn tag(&mut self, open: &str, name: &str, close: &str) {
+        self.reserve(open.len() + name.len() + close.len());
+        self.push_str(open);
+        self.push_str(name);
+        self.push_str(close);
+    }
+    fn text(&mut self, s: &str) {
+        self.push_str(s);
+    }
+    fn len(&self) -> usize {
+        String::len(self)
+    }
+    fn truncate(&mut self, len: usize) {
+        String::truncate(self, len);
+    }
+}
+
+/// Shift_JIS bytes.
+struct ShiftJis<'a> {
+    out: &'a mut Vec<u8>,
+    encoder: encoding_rs::Encoder,
+}
+
+impl Sink for ShiftJis<'_> {
+    fn markup(&mut self, s: &str) {
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
+    #[inline]
+    fn tag(&mut self, open: &str, name: &str, close: &str) {
+        self.out.reserve(open.len() + name.len() + close.len());
+        self.out.extend_from_slice(open.as_bytes());
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(close.as_bytes());
+    }
+
+    fn text(&mut self, s: &str) {
+        if s.is_ascii() {
+            self.out.extend_from_slice(s.as_bytes());
+            return;
+        }
+        // Shift_JIS has no state between characters, so encoding piece by piece gives the bytes
+        // of encoding the whole text at once (as `encoding_rs::Encoding::encode` does).
+        let mut read = 0;
+        loop {
+            let needed = self
+                .encoder
+                .max_buffer_length_from_utf8_if_no_unmappables(s.len() - read)
+                .unwrap_or(s.len() * 2)
+                // Room for a numeric character reference, `&#1114111;`.
+                .saturating_add(10);
+            self.out.reserve(needed);
+            let (result, n, _) =
+                self.encoder
+                    .encode_from_utf8_to_vec(&s[read..], self.out, true);
+            read += n;
+            if result == encoding_rs::CoderResult::InputEmpty {
+                return;
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.out.truncate(len);
+    }
+}
+
+struct Writer<S> {
+    out: S,
     crlf: bool,
     /// Spaces per level; 0 writes everything on one line.
     indent: usize,
     level: usize,
 }
 
-impl Writer<'_> {
+impl<S: Sink> Writer<S> {
     fn newline_and_indent(&mut self) {
         if self.indent == 0 {
             return;
         }
-        self.out.push_str(if self.crlf { "\r\n" } else { "\n" });
-        for _ in 0..self.indent * self.level {
-            self.out.push(' ');
+        // The line end and the indentation in one piece (deeper levels in several).
+        const NL_SPACES: &str = concat!(
+            "\r\n",
+            "                                ",
+            "                                "
+        );
+        let lead = if self.crlf { 2 } else { 1 };
+        let nl = &NL_SPACES[2 - lead..];
+        let mut n = self.indent * self.level;
+        let first = n.min(nl.len() - lead);
+        self.out.markup(&nl[..lead + first]);
+        n -= first;
+        while n > 0 {
+            let k = n.min(nl.len() - lead);
+            self.out.markup(&nl[lead..lead + k]);
+            n -= k;
         }
     }
 
@@ -78,18 +205,16 @@ impl Writer<'_> {
                 _ => continue,
             };
             // `i` is at an ASCII byte, so both slices end on character boundaries.
-            self.out.push_str(&value[from..i]);
-            self.out.push_str(escaped);
+            self.out.text(&value[from..i]);
+            self.out.markup(escaped);
             from = i + 1;
         }
-        self.out.push_str(&value[from..]);
+        self.out.text(&value[from..]);
     }
 
     fn empty(&mut self, name: &str) {
         self.newline_and_indent();
-        self.out.push('<');
-        self.out.push_str(name);
-        self.out.push_str("/>");
+        self.out.tag("<", name, "/>");
     }
 
     /// Opens `<name>` one level down; returns where its content starts.
@@ -98,9 +223,7 @@ impl Writer<'_> {
             self.newline_and_indent();
         }
         self.level += 1;
-        self.out.push('<');
-        self.out.push_str(name);
-        self.out.push('>');
+        self.out.tag("<", name, ">");
         self.out.len()
     }
 
@@ -109,12 +232,10 @@ impl Writer<'_> {
         self.level -= 1;
         if self.out.len() == content_at {
             self.out.truncate(content_at - 1);
-            self.out.push_str("/>");
+            self.out.markup("/>");
         } else {
             self.newline_and_indent();
-            self.out.push_str("</");
-            self.out.push_str(name);
-            self.out.push('>');
+            self.out.tag("</", name, ">");
         }
     }
 }
@@ -191,11 +312,11 @@ macro_rules! unsupported_primitives {
 }
 
 /// The document: only a struct (the root element, named after the struct) is written here.
-struct Root<'w, 'a> {
-    w: &'w mut Writer<'a>,
+struct Root<'w, S: Sink> {
+    w: &'w mut Writer<S>,
 }
 
-impl<'w, 'a> ser::Serializer for Root<'w, 'a> {
+impl<'w, S: Sink> ser::Serializer for Root<'w, S> {
     type Ok = ();
     type Error = Unsupported;
     type SerializeSeq = Impossible<(), Unsupported>;
@@ -203,7 +324,7 @@ impl<'w, 'a> ser::Serializer for Root<'w, 'a> {
     type SerializeTupleStruct = Impossible<(), Unsupported>;
     type SerializeTupleVariant = Impossible<(), Unsupported>;
     type SerializeMap = Impossible<(), Unsupported>;
-    type SerializeStruct = Struct<'w, 'a>;
+    type SerializeStruct = Struct<'w, S>;
     type SerializeStructVariant = Impossible<(), Unsupported>;
 
     unsupported_primitives!();
@@ -225,7 +346,7 @@ impl<'w, 'a> ser::Serializer for Root<'w, 'a> {
         Err(Unsupported)
     }
 
-    fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Struct<'w, 'a>> {
+    fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Struct<'w, S>> {
         if !plain_name(name) {
             return Err(Unsupported);
         }
@@ -239,13 +360,13 @@ impl<'w, 'a> ser::Serializer for Root<'w, 'a> {
 }
 
 /// The fields of an element being written.
-struct Struct<'w, 'a> {
-    w: &'w mut Writer<'a>,
+struct Struct<'w, S: Sink> {
+    w: &'w mut Writer<S>,
     name: &'static str,
     content_at: usize,
 }
 
-impl ser::SerializeStruct for Struct<'_, '_> {
+impl<S: Sink> ser::SerializeStruct for Struct<'_, S> {
     type Ok = ();
     type Error = Unsupported;
 
@@ -267,20 +388,20 @@ impl ser::SerializeStruct for Struct<'_, '_> {
 
 /// A value written as element(s) named `name`: a string is `<name>text</name>` (`<name/>` when
 /// empty or absent), a struct its fields inside `<name>`, a sequence one element per item.
-struct Element<'w, 'a> {
-    w: &'w mut Writer<'a>,
+struct Element<'w, S: Sink> {
+    w: &'w mut Writer<S>,
     name: &'static str,
 }
 
-impl<'w, 'a> ser::Serializer for Element<'w, 'a> {
+impl<'w, S: Sink> ser::Serializer for Element<'w, S> {
     type Ok = ();
     type Error = Unsupported;
-    type SerializeSeq = Seq<'w, 'a>;
-    type SerializeTuple = Seq<'w, 'a>;
-    type SerializeTupleStruct = Seq<'w, 'a>;
+    type SerializeSeq = Seq<'w, S>;
+    type SerializeTuple = Seq<'w, S>;
+    type SerializeTupleStruct = Seq<'w, S>;
     type SerializeTupleVariant = Impossible<(), Unsupported>;
     type SerializeMap = Impossible<(), Unsupported>;
-    type SerializeStruct = Struct<'w, 'a>;
+    type SerializeStruct = Struct<'w, S>;
     type SerializeStructVariant = Impossible<(), Unsupported>;
 
     unsupported_primitives!();
@@ -290,15 +411,9 @@ impl<'w, 'a> ser::Serializer for Element<'w, 'a> {
             self.w.empty(self.name);
         } else {
             self.w.newline_and_indent();
-            let out = &mut *self.w.out;
-            out.push('<');
-            out.push_str(self.name);
-            out.push('>');
+            self.w.out.tag("<", self.name, ">");
             self.w.text(value);
-            let out = &mut *self.w.out;
-            out.push_str("</");
-            out.push_str(self.name);
-            out.push('>');
+            self.w.out.tag("</", self.name, ">");
         }
         Ok(())
     }
@@ -326,22 +441,22 @@ impl<'w, 'a> ser::Serializer for Element<'w, 'a> {
         value.serialize(self)
     }
 
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Seq<'w, 'a>> {
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Seq<'w, S>> {
         Ok(Seq {
             w: self.w,
             name: self.name,
         })
     }
 
-    fn serialize_tuple(self, len: usize) -> Result<Seq<'w, 'a>> {
+    fn serialize_tuple(self, len: usize) -> Result<Seq<'w, S>> {
         self.serialize_seq(Some(len))
     }
 
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Seq<'w, 'a>> {
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Seq<'w, S>> {
         self.serialize_seq(Some(len))
     }
 
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Struct<'w, 'a>> {
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Struct<'w, S>> {
         let content_at = self.w.open(self.name, true);
         Ok(Struct {
             w: self.w,
@@ -352,12 +467,12 @@ impl<'w, 'a> ser::Serializer for Element<'w, 'a> {
 }
 
 /// Items of a sequence, each an element named after the field.
-struct Seq<'w, 'a> {
-    w: &'w mut Writer<'a>,
+struct Seq<'w, S: Sink> {
+    w: &'w mut Writer<S>,
     name: &'static str,
 }
 
-impl Seq<'_, '_> {
+impl<S: Sink> Seq<'_, S> {
     fn item<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         value.serialize(Element {
             w: &mut *self.w,
@@ -366,7 +481,7 @@ impl Seq<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for Seq<'_, '_> {
+impl<S: Sink> ser::SerializeSeq for Seq<'_, S> {
     type Ok = ();
     type Error = Unsupported;
 
@@ -379,7 +494,7 @@ impl ser::SerializeSeq for Seq<'_, '_> {
     }
 }
 
-impl ser::SerializeTuple for Seq<'_, '_> {
+impl<S: Sink> ser::SerializeTuple for Seq<'_, S> {
     type Ok = ();
     type Error = Unsupported;
 
@@ -392,7 +507,7 @@ impl ser::SerializeTuple for Seq<'_, '_> {
     }
 }
 
-impl ser::SerializeTupleStruct for Seq<'_, '_> {
+impl<S: Sink> ser::SerializeTupleStruct for Seq<'_, S> {
     type Ok = ();
     type Error = Unsupported;
 
