@@ -48,10 +48,15 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
                 return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
             }
         };
-    let encoding = shared.engine.config().result_encoding;
-    let charset = match encoding {
-        TextEncoding::Utf8 => "UTF-8",
-        TextEncoding::ShiftJis => "Shift_JIS",
+    let (xml_type, text_type) = match shared.engine.config().result_encoding {
+        TextEncoding::Utf8 => (
+            "application/xml; charset=UTF-8",
+            "text/plain; charset=UTF-8",
+        ),
+        TextEncoding::ShiftJis => (
+            "application/xml; charset=Shift_JIS",
+            "text/plain; charset=Shift_JIS",
+        ),
     };
     let (status, answer_name, bytes, summary, content_type, name_header) = match outcome {
         FileOutcome::Answered {
@@ -60,13 +65,12 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
             summary,
         } => {
             // 薬剤・特定健診 PDF results, zipped bulk downloads, else XML.
-            let lower = result_name.to_ascii_lowercase();
-            let content_type = if lower.ends_with(".pdf") {
-                "application/pdf".to_owned()
-            } else if lower.ends_with(".zip") {
-                "application/zip".to_owned()
+            let content_type = if ends_with_ignore_case(&result_name, ".pdf") {
+                "application/pdf"
+            } else if ends_with_ignore_case(&result_name, ".zip") {
+                "application/zip"
             } else {
-                format!("application/xml; charset={charset}")
+                xml_type
             };
             (
                 StatusCode::OK,
@@ -86,7 +90,7 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
             err_name,
             bytes,
             summary,
-            format!("text/plain; charset={charset}"),
+            text_type,
             "x-oqs-err-name",
         ),
     };
@@ -104,11 +108,15 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
     ));
     let mut response = (status, bytes).into_response();
     let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&content_type) {
-        headers.insert(header::CONTENT_TYPE, v);
-    }
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&answer_name) {
         headers.insert(name_header, v);
     }
     response
+}
+
+/// Whether `name` ends with the ASCII `suffix`, ignoring ASCII case.
+fn ends_with_ignore_case(name: &str, suffix: &str) -> bool {
+    let (name, suffix) = (name.as_bytes(), suffix.as_bytes());
+    name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }

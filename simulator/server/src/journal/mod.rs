@@ -341,6 +341,8 @@ const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
 fn writer(mut conn: Connection, mut log: bodies::BodyLog, rx: Receiver<Msg>, max_entries: u64) {
     let mut since_prune: u64 = 0;
     let mut busy = false;
+    // Reused from batch to batch; the entries stay in the boxes they came in.
+    let mut batch: Vec<Box<Entry>> = Vec::with_capacity(1024);
     loop {
         let first = if busy {
             std::thread::sleep(BATCH_PAUSE);
@@ -358,12 +360,11 @@ fn writer(mut conn: Connection, mut log: bodies::BodyLog, rx: Receiver<Msg>, max
                 Err(_) => break,
             }
         };
-        let mut batch = Vec::new();
         let mut waiters = Vec::new();
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {
-                Msg::Entry(e) => batch.push(*e),
+                Msg::Entry(e) => batch.push(e),
                 Msg::Flush(tx) => waiters.push(tx),
             }
             if batch.len() < 1024 {
@@ -375,6 +376,7 @@ fn writer(mut conn: Connection, mut log: bodies::BodyLog, rx: Receiver<Msg>, max
             tracing::error!(error = %format!("{e:#}"), entries = batch.len(), "journal write failed");
         }
         since_prune += batch.len() as u64;
+        batch.clear();
         if since_prune >= 1_000 {
             since_prune = 0;
             let pruned = conn
@@ -408,7 +410,11 @@ fn writer(mut conn: Connection, mut log: bodies::BodyLog, rx: Receiver<Msg>, max
     }
 }
 
-fn insert(conn: &mut Connection, log: &mut bodies::BodyLog, batch: &[Entry]) -> anyhow::Result<()> {
+fn insert(
+    conn: &mut Connection,
+    log: &mut bodies::BodyLog,
+    batch: &[Box<Entry>],
+) -> anyhow::Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
