@@ -256,7 +256,9 @@ where
     assert_eq!(
         bytes,
         encoding
-            .encode(&crate::xml::write_text_with_quick_xml(value, encoding, style).expect("serializes"))
+            .encode(
+                &crate::xml::write_text_with_quick_xml(value, encoding, style).expect("serializes")
+            )
             .as_ref(),
     );
     let (back, decoded) = read_document::<T>(&bytes).expect("reads back");

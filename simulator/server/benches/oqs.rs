@@ -287,7 +287,6 @@ fn steps(shared: &Shared, bodies: &[Bytes]) {
     println!(
         "per request, one thread: engine (read, decide, write Shift_JIS) {engine_us:.1} µs, of which reading {parse_us:.1} µs; sha256 {sha_us:.1} µs; journal insert {journal_us:.1} µs"
     );
-
 }
 
 fn main() {

@@ -140,9 +140,9 @@ impl Sink for ShiftJis<'_> {
                 // Room for a numeric character reference, `&#1114111;`.
                 .saturating_add(10);
             self.out.reserve(needed);
-            let (result, n, _) =
-                self.encoder
-                    .encode_from_utf8_to_vec(&s[read..], self.out, true);
+            let (result, n, _) = self
+                .encoder
+                .encode_from_utf8_to_vec(&s[read..], self.out, true);
             read += n;
             if result == encoding_rs::CoderResult::InputEmpty {
                 return;
