@@ -277,8 +277,8 @@ fn steps(shared: &Shared, bodies: &[Bytes]) {
             channel: "bench".into(),
             request_name: "x".into(),
             request_sha256: "0".repeat(64),
-            request: bodies[i % bodies.len()].clone(),
-            answer: Bytes::from(vec![b'x'; 3369]),
+            request: bodies[i % bodies.len()].to_vec(),
+            answer: vec![b'x'; 3369],
             ..Default::default()
         });
     }

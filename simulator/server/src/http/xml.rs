@@ -94,16 +94,13 @@ fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {
             "x-oqs-err-name",
         ),
     };
-    // The journal shares the answer with the reply; the request is copied so that a queued entry
-    // does not hold on to the connection's read buffer.
-    let bytes = Bytes::from(bytes);
     shared.journal.record(Entry::exchange(
         Channel::HttpXml,
         now,
         name,
         &answer_name,
         summary,
-        Bytes::copy_from_slice(body),
+        body.to_vec(),
         bytes.clone(),
     ));
     let mut response = (status, bytes).into_response();

@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use anyhow::Context;
-use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -81,11 +80,10 @@ pub struct Entry {
     pub request_mtime_ms: Option<i64>,
     /// The request bytes.
     #[serde(skip)]
-    pub request: Bytes,
-    /// The answer bytes (result document, `.err` text or JSON), shared with the reply that sent
-    /// them.
+    pub request: Vec<u8>,
+    /// The answer bytes (result document, `.err` text or JSON).
     #[serde(skip)]
-    pub answer: Bytes,
+    pub answer: Vec<u8>,
 }
 
 impl Entry {
@@ -98,8 +96,8 @@ impl Entry {
         request_name: &str,
         answer_name: &str,
         summary: sim_core::OutcomeSummary,
-        request: impl Into<Bytes>,
-        answer: impl Into<Bytes>,
+        request: Vec<u8>,
+        answer: Vec<u8>,
     ) -> Entry {
         Entry {
             id: 0,
@@ -118,8 +116,8 @@ impl Entry {
             rejection: summary.rejection,
             request_sha256: String::new(),
             request_mtime_ms: None,
-            request: request.into(),
-            answer: answer.into(),
+            request,
+            answer,
         }
     }
 }
@@ -296,8 +294,7 @@ impl Journal {
             })
             .optional()?;
         Ok(found.map(|(mut e, body)| {
-            let (request, answer) = bodies::read(&self.inner.bodies_dir, body);
-            (e.request, e.answer) = (request.into(), answer.into());
+            (e.request, e.answer) = bodies::read(&self.inner.bodies_dir, body);
             e
         }))
     }
@@ -328,8 +325,8 @@ fn row_summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         rejection: row.get(13)?,
         request_sha256: row.get(14)?,
         request_mtime_ms: None,
-        request: Bytes::new(),
-        answer: Bytes::new(),
+        request: Vec::new(),
+        answer: Vec::new(),
     })
 }
 
