@@ -7,8 +7,12 @@
 //! 2. File-drop round trip with fsync: a client renames a request into `req/` and waits (inotify)
 //!    for its result in `res/`; 1,000 files one after another.
 //!
+//! Each HTTP line gives req/s, latency and CPU time per request over the measured seconds (from
+//! `/proc`): the whole process, and the server's threads alone (all but the load generator's).
+//!
 //! Run: `cargo bench -p sim-server --bench oqs` (env: `BENCH_SECS` per HTTP target, default 5;
-//! `BENCH_CONNS`, default 64; `BENCH_FILES`, default 1000).
+//! `BENCH_CONNS`, default 64; `BENCH_FILES`, default 1000; `BENCH_ONLY=engine|real|fixed` for one
+//! part alone, for profiling).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
