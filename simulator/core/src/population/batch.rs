@@ -51,7 +51,7 @@ impl Batch {
         Batch {
             tag: self.tag,
             insurers: self.insurers.clone(),
-            hasher: self.hasher.clone(),
+            hasher: self.hasher,
             strings: Strings::default(),
             id_bytes: String::with_capacity(persons * 8),
             id_ends: Vec::with_capacity(persons),
@@ -170,7 +170,11 @@ impl Batch {
             None => {
                 self.by_key.insert_unique(hash, q, |&h| {
                     let o = &quals[h as usize];
-                    key_hash(hasher, u32::from(o.insurer), &stored_canon(strings, o.number))
+                    key_hash(
+                        hasher,
+                        u32::from(o.insurer),
+                        &stored_canon(strings, o.number),
+                    )
                 });
                 self.heads.push((q, hash));
             }
@@ -196,7 +200,7 @@ impl Population {
                 .iter()
                 .filter_map(|(n, &i)| Some((n.clone(), u16::try_from(i).ok()?)))
                 .collect(),
-            hasher: self.hasher.clone(),
+            hasher: self.hasher,
             strings: Strings::default(),
             id_bytes: String::new(),
             id_ends: Vec::new(),
@@ -323,7 +327,11 @@ impl Population {
                     let (quals, strings) = (&*quals, &*strings);
                     by_key.insert_unique(hash, q, |&h| {
                         let o = &quals[h as usize];
-                        key_hash(hasher, u32::from(o.insurer), &stored_canon(strings, o.number))
+                        key_hash(
+                            hasher,
+                            u32::from(o.insurer),
+                            &stored_canon(strings, o.number),
+                        )
                     });
                 }
             }
