@@ -219,7 +219,8 @@ impl Population {
     /// Adds the persons of a batch made by [`Population::batch`], after those already here (as
     /// if each had been [`Population::add`]ed), and empties the batch (keeping its room, for
     /// the next persons). On error (an id already here, a batch of another population) the
-    /// population is as it was.
+    /// population is as it was; when the text arena is full ([`PopulationError::TooLarge`]) it
+    /// may keep some of the batch's strings, but no person.
     pub fn append(&mut self, batch: &mut Batch) -> Result<(), PopulationError> {
         if batch.tag != self.tag() {
             return Err(PopulationError::ForeignBatch);
