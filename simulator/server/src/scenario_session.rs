@@ -6,8 +6,13 @@
 //! loaded through the admin API has its own in-process simulator — its own world (the named
 //! fixture persons), **its own virtual clock** (at the scenario's start; `advance` steps and a
 //! running clock move only it), its own faults, virtual cards and PIN counters, reader, consents,
-//! 照会番号 and shared folder in a temporary directory. So parallel CI jobs sharing one simulator
-//! load their scenarios under different keys and step them without interfering.
+//! 照会番号 and shared folder (`folder` at load, else `<served --oqs-dir>/sessions/<id>`). So
+//! parallel CI jobs sharing one simulator load their scenarios under different keys and step them
+//! without interfering.
+//!
+//! A clinic system reaches a session's world through every interface: the session's own `req/`
+//! (watched while served), the served `req/`, XML over HTTP and the Web API, by the request's
+//! `MedicalInstitutionCode` (= the session's key) or an `X-Simulator-Session: ID` header (HTTP).
 //!
 //! The one exception is the scenario of `serve --scenario FILE`: it is *attached* to the served
 //! simulator ([`Run::attached`]), so its steps act on the world, clock and shared folder a clinic
@@ -16,8 +21,12 @@
 //! removes the files its steps wrote into `res/` and `face/` (the replay writes the same names);
 //! other state of the served simulator (the journal, other persons) stays.
 //!
-//! Loading and resetting need no restart. Sessions live in memory: a restart forgets them (the
-//! script is the durable thing; load it again).
+//! Loading and resetting need no restart. Own-world sessions are stored in the state database
+//! ([`crate::scenario_persist`]) and survive a restart: loaded again and replayed to their
+//! cursor, which with the virtual clock writes the same bytes; a script that no longer loads is
+//! kept as broken (logged, shown by `GET /admin/scenario`), never fatal. Attached sessions are
+//! not stored (`serve --scenario` loads its script again; a replay onto the served world, whose
+//! state persists, would play its steps twice).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -726,9 +735,8 @@ impl Sessions {
 
     /// Resets a session to its start (a broken one: its script read again).
     pub fn reset(&self, id: Option<&str>) -> Result<SessionView, SessionError> {
-        if let Some(id) = id
-            && let Some(b) = lock(&self.broken).get(id).cloned()
-        {
+        let broken = id.and_then(|id| lock(&self.broken).get(id).cloned());
+        if let Some(b) = broken {
             let record = Record { cursor: 0, ..b.record };
             let vpcd = self.vpcd.get().cloned().unwrap_or_default();
         let view = self.replay(&record, &vpcd)?;

@@ -34,6 +34,22 @@ pub const AUTH_PATH: &str = "/oqs-api-pro/MSA12020/ILI12020SV01/auth";
 /// Path of the Web API qualification search.
 pub const SEARCH_PATH: &str = "/oqs-api-pro/MSA01030/ILI01030SV01/search";
 
+/// The header naming the scenario session a Web API or XML-over-HTTP request goes to
+/// ([`crate::scenario_session`]); without it, the request's 医療機関コード decides.
+pub const SESSION_HEADER: &str = "x-simulator-session";
+
+/// Where a request with these headers goes: `Ok(None)` the served world (no header, or an
+/// attached session), `Ok(Some(world))` a session's own world, `Err` an unknown session.
+fn header_world(
+    shared: &Shared,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Arc<Shared>>, crate::scenario_session::SessionError> {
+    match headers.get(SESSION_HEADER) {
+        None => Ok(None),
+        Some(v) => shared.scenarios.world_for_id(v.to_str().unwrap_or_default()),
+    }
+}
+
 /// The router.
 pub fn app(shared: Arc<Shared>) -> Router {
     Router::new()
