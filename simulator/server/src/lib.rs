@@ -37,6 +37,7 @@ pub mod medinfo;
 pub mod reader;
 pub mod scenario_persist;
 pub mod scenario_remote;
+pub mod scenario_requests;
 pub mod scenario_run;
 pub mod scenario_session;
 pub mod serve;

@@ -208,6 +208,10 @@ pub fn step_kind(action: &Action) -> &'static str {
         Action::ExpectFace(_) => "expect-face",
         Action::ExpectReaderMessage(_) => "expect-reader-message",
         Action::Disaster(d) => d.name(),
+        Action::Bulk(_) => "bulk",
+        Action::BulkResult(_) => "bulk-result",
+        Action::RegisterReference(_) => "register-reference",
+        Action::WebApi(_) => "webapi",
         #[allow(unreachable_patterns)]
         _ => "step",
     }
