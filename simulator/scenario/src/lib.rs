@@ -34,16 +34,16 @@
 //! one error; `serde-saphyr` has spans but needs Rust 1.89, above the workspace's 1.85.
 
 pub mod disaster;
-mod requests;
 mod model;
 mod parse;
+mod requests;
 
 pub use model::{
     Action, CONSENT_NAMES, CardCheck, ClockSpec, DropRequest, Encoding, Fault, FaultScope,
     InfoKind, MedicalInfoDrop, RESULT_ELEMENTS, ReaderMode, Scenario, Step, Target, World,
 };
-pub use requests::{BulkDownload, BulkUpload, Reception, ReferenceRegistration, WebApiCheck};
 pub use parse::{Diagnostic, Known, parse, parse_duration, parse_file};
+pub use requests::{BulkDownload, BulkUpload, Reception, ReferenceRegistration, WebApiCheck};
 
 /// Why a scenario cannot be used.
 #[derive(Debug, thiserror::Error)]

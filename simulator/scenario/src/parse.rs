@@ -452,7 +452,9 @@ impl Cx<'_> {
             .keys()
             .filter(|k| {
                 let k = k.as_str();
-                ACTIONS.contains(&k) || disaster::ACTIONS.contains(&k) || requests::ACTIONS.contains(&k)
+                ACTIONS.contains(&k)
+                    || disaster::ACTIONS.contains(&k)
+                    || requests::ACTIONS.contains(&k)
             })
             .collect();
         let (key, value) = match actions.as_slice() {

@@ -332,7 +332,12 @@ pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> an
 /// [`answer`] for the watcher: a request whose `MedicalInstitutionCode` keys a loaded scenario
 /// session with a world of its own is answered from that world (its persons, clock, jobs and
 /// 照会番号); the result is written here and journaled by this simulator all the same.
-fn answer_routed(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> anyhow::Result<()> {
+fn answer_routed(
+    shared: &Shared,
+    folders: &Folders,
+    name: &str,
+    fsync: bool,
+) -> anyhow::Result<()> {
     answer_with(shared, folders, name, fsync, true)
 }
 

@@ -33,7 +33,11 @@ const STYLE: XmlStyle = XmlStyle {
 };
 
 fn default_name(prefix: &str, now: NaiveDateTime, index: usize) -> String {
-    format!("{prefix}req_{}{:03}.xml", now.format("%Y%m%d%H%M%S"), index + 1)
+    format!(
+        "{prefix}req_{}{:03}.xml",
+        now.format("%Y%m%d%H%M%S"),
+        index + 1
+    )
 }
 
 /// The request file of a `bulk`, `bulk-result` or `register-reference` step: its name, its bytes
@@ -98,7 +102,11 @@ pub fn request_file(
                 .unwrap_or_else(|| default_name("OQSmuquc02", now, index));
             let bytes = write_document(&request, TextEncoding::Utf8, STYLE)
                 .context("writing the bulk download")?;
-            Ok((name.clone(), bytes, format!("bulk-result {number} as {name}")))
+            Ok((
+                name.clone(),
+                bytes,
+                format!("bulk-result {number} as {name}"),
+            ))
         }
         Action::RegisterReference(r) => {
             let date = r.date.unwrap_or(now.date());
@@ -126,10 +134,7 @@ pub fn request_file(
                 .unwrap_or_else(|| default_name("OQSsiimm01", now, index));
             let bytes = write_document(&request, TextEncoding::Utf8, STYLE)
                 .context("writing the 照会番号 registration")?;
-            let label = format!(
-                "register-reference {} = {:?} as {name}",
-                r.person, r.number
-            );
+            let label = format!("register-reference {} = {:?} as {name}", r.person, r.number);
             Ok((name, bytes, label))
         }
         other => anyhow::bail!("not a request step: {other:?}"),

@@ -590,7 +590,10 @@ impl Run {
                         Answer::Result(crate::scenario_requests::WEBAPI_ANSWER.into(), bytes)
                     }
                     crate::scenario_requests::WebApiAnswer::Error(msg, status) => Answer::Error(
-                        format!("{} (HTTP {status})", crate::scenario_requests::WEBAPI_ANSWER),
+                        format!(
+                            "{} (HTTP {status})",
+                            crate::scenario_requests::WEBAPI_ANSWER
+                        ),
                         msg.into_bytes(),
                     ),
                 };
@@ -965,7 +968,9 @@ fn drop_and_answer(
 ) -> anyhow::Result<(Answer, NewFiles, Vec<String>)> {
     let before = stamps(&folders.res)?;
     let is_new = |file: &String| -> bool {
-        before.get(file).is_none_or(|old| stamp(&folders.res.join(file)).as_ref() != Some(old))
+        before
+            .get(file)
+            .is_none_or(|old| stamp(&folders.res.join(file)).as_ref() != Some(old))
     };
     dropbox::write_atomically(&folders.req, name, bytes, false)?;
     let mut notes = Vec::new();
@@ -1191,7 +1196,7 @@ pub(crate) fn search_info(
         let p = named
             .probes
             .iter()
-            .find(|p| &p.id == id)
+            .find(|p| p.id == id)
             .with_context(|| format!("no person or probe {id}"))?;
         QualificationConfirmSearchInfo {
             insurer_number: Some(p.insurer.clone()),

@@ -44,7 +44,11 @@ impl Cx<'_> {
         if known.persons.contains(&id) || known.probes.contains(&id) {
             return Some(id);
         }
-        let all = known.persons.iter().chain(&known.probes).map(String::as_str);
+        let all = known
+            .persons
+            .iter()
+            .chain(&known.probes)
+            .map(String::as_str);
         let hint = match did_you_mean(&id, all) {
             Some(m) => format!("did you mean `{m}`? (`simulator persons` lists them)"),
             None => "name a person or probe of fixtures/data/persons.toml".to_owned(),
@@ -71,7 +75,11 @@ impl Cx<'_> {
     }
 
     /// `name:` of a request step: a plain file name with the kind's prefix, dropped once.
-    fn request_name(&mut self, map: &MarkedMappingNode, prefix: &str) -> Result<Option<String>, ()> {
+    fn request_name(
+        &mut self,
+        map: &MarkedMappingNode,
+        prefix: &str,
+    ) -> Result<Option<String>, ()> {
         let Some(n) = map.get_node("name") else {
             return Ok(None);
         };
@@ -194,7 +202,11 @@ impl Cx<'_> {
 
     fn reference(&mut self, node: &Node, known: &Known) -> Option<ReferenceRegistration> {
         let map = self.mapping(node, "register-reference", REFERENCE_HINT)?;
-        self.unknown_keys(map, &["person", "number", "name", "date"], "`register-reference`");
+        self.unknown_keys(
+            map,
+            &["person", "number", "name", "date"],
+            "`register-reference`",
+        );
         let person = self
             .required(map, node.span(), "person", "a person id")
             .and_then(|n| self.person(n, "person", known));

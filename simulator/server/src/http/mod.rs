@@ -46,7 +46,9 @@ fn header_world(
 ) -> Result<Option<Arc<Shared>>, crate::scenario_session::SessionError> {
     match headers.get(SESSION_HEADER) {
         None => Ok(None),
-        Some(v) => shared.scenarios.world_for_id(v.to_str().unwrap_or_default()),
+        Some(v) => shared
+            .scenarios
+            .world_for_id(v.to_str().unwrap_or_default()),
     }
 }
 
@@ -65,7 +67,9 @@ pub fn webapi_call(
     if let Some(token) = token {
         headers.insert(
             axum::http::header::AUTHORIZATION,
-            token.parse().map_err(|_| anyhow::anyhow!("a token that is no header value"))?,
+            token
+                .parse()
+                .map_err(|_| anyhow::anyhow!("a token that is no header value"))?,
         );
     }
     let state = State(shared.clone());

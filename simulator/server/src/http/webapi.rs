@@ -55,15 +55,25 @@ fn token() -> String {
 
 /// The 医療機関コード a login body names, if any.
 fn login_code(login: &serde_json::Map<String, serde_json::Value>) -> Option<&str> {
-    ["medicalInstitutionCode", "MedicalInstitutionCode", "medical_institution_code"]
-        .iter()
-        .find_map(|k| login.get(*k).and_then(|v| v.as_str()))
+    [
+        "medicalInstitutionCode",
+        "MedicalInstitutionCode",
+        "medical_institution_code",
+    ]
+    .iter()
+    .find_map(|k| login.get(*k).and_then(|v| v.as_str()))
 }
 
 /// The world of the session a request names by header, or `Err` (404) for an unknown one.
-fn by_header(shared: &Shared, headers: &HeaderMap) -> Result<Option<Arc<Shared>>, Response> {
-    super::header_world(shared, headers)
-        .map_err(|e| error(shared, StatusCode::NOT_FOUND, ErrorKey::HttpBadRequest, &e.to_string()))
+fn by_header(shared: &Shared, headers: &HeaderMap) -> Result<Option<Arc<Shared>>, Box<Response>> {
+    super::header_world(shared, headers).map_err(|e| {
+        Box::new(error(
+            shared,
+            StatusCode::NOT_FOUND,
+            ErrorKey::HttpBadRequest,
+            &e.to_string(),
+        ))
+    })
 }
 
 pub(super) async fn auth(
@@ -89,7 +99,7 @@ pub(super) async fn auth(
     let session = match by_header(&served, &headers) {
         Ok(Some(world)) => Some(world),
         Ok(None) => login_code(&login).and_then(|c| served.scenarios.world_for_code(c)),
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let shared = session.as_ref().unwrap_or(&served);
     let id_token = token();
@@ -144,7 +154,7 @@ pub(super) async fn search(
     let request: Result<SearchRequest, _> = serde_json::from_slice(&body);
     let session = match by_header(&served, &headers) {
         Ok(Some(world)) => Some(world),
-        Err(response) => return response,
+        Err(response) => return *response,
         Ok(None) if served.scenarios.is_empty() => None,
         Ok(None) => request
             .as_ref()
@@ -154,7 +164,7 @@ pub(super) async fn search(
             .or_else(|| token.and_then(|t| served.scenarios.world_for_token(t))),
     };
     let shared = session.as_ref().unwrap_or(&served);
-    if !authorised(shared, token) && !(session.is_some() && authorised(&served, token)) {
+    if !(authorised(shared, token) || session.is_some() && authorised(&served, token)) {
         return error(
             shared,
             StatusCode::UNAUTHORIZED,
@@ -184,7 +194,7 @@ pub(super) async fn search(
         Ok(v) => v,
         Err(rejection) => {
             return error(
-                &shared,
+                shared,
                 StatusCode::BAD_REQUEST,
                 rejection.key,
                 &rejection.detail,

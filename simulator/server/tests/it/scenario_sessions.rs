@@ -31,11 +31,8 @@ struct Served {
 
 impl Served {
     async fn start(dir: &Path) -> Served {
-        let mut opts = sim_server::serve::ServeOptions::new(
-            test_config(),
-            dir.join("oqs"),
-            dir.join("state"),
-        );
+        let mut opts =
+            sim_server::serve::ServeOptions::new(test_config(), dir.join("oqs"), dir.join("state"));
         opts.clock = Arc::new(sim_server::clock::VirtualClock::new(now(), false));
         let shared = sim_server::serve::build_shared(&opts).unwrap();
         let config = sim_server::serve::dropbox_config(&opts);
@@ -65,7 +62,13 @@ impl Served {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    async fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> (StatusCode, String) {
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (StatusCode, String) {
         let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -149,13 +152,22 @@ async fn two_sessions_are_isolated_through_their_folders_the_served_folder_and_t
     let served = Served::start(dir.path()).await;
     // EAST is on 2026-11-30, WEST on 2026-12-01; the served world on 2026-11-25.
     let body = |code: &str, start: &str| {
-        serde_json::json!({ "yaml": script(code, start), "name": format!("{code}.yaml") }).to_string()
+        serde_json::json!({ "yaml": script(code, start), "name": format!("{code}.yaml") })
+            .to_string()
     };
     let east = served
-        .json("POST", "/admin/scenario/load", &body(EAST, "2026-11-30T09:00:00"))
+        .json(
+            "POST",
+            "/admin/scenario/load",
+            &body(EAST, "2026-11-30T09:00:00"),
+        )
         .await;
     let west = served
-        .json("POST", "/admin/scenario/load", &body(WEST, "2026-12-01T09:00:00"))
+        .json(
+            "POST",
+            "/admin/scenario/load",
+            &body(WEST, "2026-12-01T09:00:00"),
+        )
         .await;
     // The folders are known in advance: under the served folder, by key.
     let east_dir = served.oqs.join("sessions").join(EAST);
@@ -179,10 +191,18 @@ async fn two_sessions_are_isolated_through_their_folders_the_served_folder_and_t
     assert_eq!(el(&s, "ProcessExecutionTime"), "20261201090000", "{s}");
     let s = answer_in(&served.oqs, "OQSsiquc01req_east.xml", &kouki_file(EAST)).await;
     assert_eq!(el(&s, "ProcessExecutionTime"), "20261130090000", "{s}");
-    let s = answer_in(&served.oqs, "OQSsiquc01req_other.xml", &kouki_file("1319999999")).await;
+    let s = answer_in(
+        &served.oqs,
+        "OQSsiquc01req_other.xml",
+        &kouki_file("1319999999"),
+    )
+    .await;
     assert_eq!(el(&s, "ProcessExecutionTime"), "20261125093015", "{s}");
     // Nothing of it reached the sessions' folders.
-    assert_eq!(list(&east_dir.join("res")), vec!["OQSsiquc01res_20261201090000001.xml"]);
+    assert_eq!(
+        list(&east_dir.join("res")),
+        vec!["OQSsiquc01res_20261201090000001.xml"]
+    );
 
     // The Web API: a login by header, or by the 医療機関コード of its body.
     let login = |headers: Vec<(&'static str, String)>, body: String| {
@@ -208,7 +228,10 @@ async fn two_sessions_are_isolated_through_their_folders_the_served_folder_and_t
             let (status, text) = served
                 .call("POST", sim_server::http::SEARCH_PATH, &h, &body)
                 .await;
-            (status, serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)))
+            (
+                status,
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)),
+            )
         }
     };
     let header = |v: Value, k: &str| v["XmlMsg"]["MessageHeader"][k].clone();
@@ -221,7 +244,11 @@ async fn two_sessions_are_isolated_through_their_folders_the_served_folder_and_t
     .await;
     let (status, v) = search(east_token.clone(), EAST, None).await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    assert_eq!(header(v.clone(), "ProcessExecutionTime"), "20261130090000", "{v}");
+    assert_eq!(
+        header(v.clone(), "ProcessExecutionTime"),
+        "20261130090000",
+        "{v}"
+    );
     assert_eq!(header(v, "SegmentOfResult"), "9");
     let (status, v) = search(west_token.clone(), WEST, None).await;
     assert_eq!(status, StatusCode::OK, "{v}");
@@ -229,7 +256,11 @@ async fn two_sessions_are_isolated_through_their_folders_the_served_folder_and_t
     assert_eq!(header(v, "ProcessExecutionTime"), "20261201090000");
     // A code no session has: the token's world answers.
     let (_, v) = search(west_token.clone(), "1319999999", None).await;
-    assert_eq!(header(v.clone(), "ProcessExecutionTime"), "20261201090000", "{v}");
+    assert_eq!(
+        header(v.clone(), "ProcessExecutionTime"),
+        "20261201090000",
+        "{v}"
+    );
     // A session's token is not valid in another session, nor on the served world.
     let (status, v) = search(east_token.clone(), WEST, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{v}");
@@ -241,7 +272,10 @@ async fn two_sessions_are_isolated_through_their_folders_the_served_folder_and_t
     assert_eq!(header(v, "ProcessExecutionTime"), "20261125093015");
     let (status, v) = search(served_token, EAST, Some("nobody")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
-    assert!(v.to_string().contains("no scenario session \\\"nobody\\\""), "{v}");
+    assert!(
+        v.to_string().contains("no scenario session \\\"nobody\\\""),
+        "{v}"
+    );
 
     // XML over HTTP honours the header too.
     let (status, text) = served
@@ -296,7 +330,10 @@ async fn a_session_survives_a_restart_at_its_cursor_with_the_same_bytes() {
     assert_eq!(view["clock"], "2026-11-30T09:00:00");
     assert_eq!(view["folder"], folder.display().to_string());
     let first = std::fs::read(folder.join(&whole.results[0].0)).unwrap();
-    assert_eq!(first, whole.results[0].1, "the replay rewrote the same bytes");
+    assert_eq!(
+        first, whole.results[0].1,
+        "the replay rewrote the same bytes"
+    );
     // It continues where it stood, with what an uninterrupted play writes.
     let out = served.json("POST", "/admin/scenario/step", "").await;
     assert_eq!(out["clock"], "2026-12-01T09:00:00", "{out}");
@@ -316,7 +353,14 @@ async fn a_session_survives_a_restart_at_its_cursor_with_the_same_bytes() {
     served.json("POST", "/admin/scenario/unload", "").await;
     served.stop().await;
     let served = Served::start(dir.path()).await;
-    assert!(served.json("GET", "/admin/scenarios", "").await.as_array().unwrap().is_empty());
+    assert!(
+        served
+            .json("GET", "/admin/scenarios", "")
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     served.stop().await;
 }
 
@@ -343,7 +387,10 @@ async fn a_script_broken_before_a_restart_is_shown_and_never_fatal() {
     let list = served.json("GET", "/admin/scenarios", "").await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     let broken = list[0]["broken"].as_str().unwrap();
-    assert!(broken.contains("demo.yaml:4:11: error: unknown person or probe id"), "{broken}");
+    assert!(
+        broken.contains("demo.yaml:4:11: error: unknown person or probe id"),
+        "{broken}"
+    );
     assert_eq!(list[0]["session"], WEST);
     let (status, text) = served.call("POST", "/admin/scenario/step", &[], "").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
