@@ -606,6 +606,11 @@ impl Sessions {
         if attach.is_none() && options.folder.is_none() {
             options.folder = self.root.as_ref().map(|root| root.join(&id));
         }
+        // The session replaced stops watching before the new one watches (maybe the same folder).
+        let replaced = lock(&self.map).get(&id).map(|slot| slot.session.clone());
+        if let Some(old) = replaced {
+            lock(&old).watch = None;
+        }
         let session = Session::new(
             id.clone(),
             source,
