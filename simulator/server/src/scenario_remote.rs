@@ -216,6 +216,10 @@ pub enum RemoteAction {
         /// Card and reader steps through pcscd + vpcd.
         #[arg(long)]
         pcsc: bool,
+        /// The session's shared folder on the simulator's machine (default
+        /// `<--oqs-dir>/sessions/<session>`); its `req/` is answered by the session's world.
+        #[arg(long, value_name = "DIR")]
+        folder: Option<PathBuf>,
         /// URL of the running simulator.
         #[arg(long, env = "SIMULATOR_URL", default_value = crate::client::DEFAULT_URL)]
         server: String,
@@ -316,6 +320,7 @@ async fn run(action: RemoteAction) -> anyhow::Result<bool> {
             session,
             attach,
             pcsc,
+            folder,
             server,
         } => {
             let yaml = std::fs::read_to_string(&file)
@@ -326,6 +331,7 @@ async fn run(action: RemoteAction) -> anyhow::Result<bool> {
                 session,
                 attach,
                 pcsc,
+                folder: folder.map(|f| std::path::absolute(&f).unwrap_or(f).display().to_string()),
                 ..LoadRequest::default()
             })?;
             let view: SessionView =
