@@ -205,6 +205,7 @@ fn action_name(r: &Request) -> &'static str {
         Request::ReadFace => "read-face",
         Request::RunBulk(_) => "run-bulk",
         Request::RegisterReferenceNumber(_) => "register-reference-number",
+        Request::ViewMedicalInfo(_) => "view-medical-info",
         Request::Report(_) => "report",
         Request::Bye => "bye",
     }

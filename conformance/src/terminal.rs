@@ -42,6 +42,21 @@ pub enum Behaviour {
     Slow(Duration),
 }
 
+/// One thing a patient does at the face-auth reader.
+#[derive(Debug, Clone)]
+pub enum ReaderStep {
+    /// Choose 顔認証 / 暗証番号 / 目視.
+    Mode(sim_server::reader::Mode),
+    /// Enter a PIN.
+    Pin(String),
+    /// The camera's verdict.
+    Face(bool),
+    /// Answer 初回登録 (保険証利用登録).
+    Register(bool),
+    /// Answer the consent screens: the categories consented to (`drug`, `limit`…).
+    Consent(Vec<String>),
+}
+
 /// Settings of one terminal.
 #[derive(Debug, Clone)]
 pub struct TerminalOptions {
@@ -363,6 +378,51 @@ impl Terminal {
         Ok((name, bytes))
     }
 
+    /// A patient at the face-auth reader going through `steps` with `person`'s My Number Card
+    /// (then the card is taken off): the face file written, if any, and the reader's last message
+    /// code (`MOCK-R102`…).
+    pub fn reader_steps(
+        &self,
+        person: &str,
+        steps: &[ReaderStep],
+    ) -> anyhow::Result<(Option<(String, Vec<u8>)>, Option<String>)> {
+        use sim_server::reader::CardKind;
+        let shared = &self.shared;
+        let reader = &shared.reader;
+        let run = || -> anyhow::Result<sim_server::reader::ReaderStatus> {
+            let mut status = reader.insert(shared, Some(person), CardKind::Mynumber)?;
+            for step in steps {
+                if status.screen == "failed" || status.screen == "done" {
+                    break;
+                }
+                status = match step {
+                    ReaderStep::Mode(m) => reader.choose(*m)?,
+                    ReaderStep::Pin(pin) => reader.enter_pin(shared, pin)?,
+                    ReaderStep::Face(matched) => reader.face(shared, *matched)?,
+                    ReaderStep::Register(yes) => reader.register(shared, *yes)?,
+                    ReaderStep::Consent(names) => {
+                        let answers = sim_server::reader::parse_consents(names)
+                            .map_err(anyhow::Error::msg)?;
+                        reader.consent(shared, answers)?
+                    }
+                };
+            }
+            Ok(status)
+        };
+        let outcome = run();
+        let _ = reader.remove();
+        let status = outcome?;
+        let face = match status.face_file {
+            Some(name) => {
+                let bytes = std::fs::read(self.folders.face.join(&name))
+                    .with_context(|| format!("reading face/{name}"))?;
+                Some((name, bytes))
+            }
+            None => None,
+        };
+        Ok((face, status.message_code.map(str::to_owned)))
+    }
+
     /// The names in `dir` that are not hidden.
     pub fn list(dir: &Path) -> Vec<String> {
         list(dir)
@@ -627,7 +687,15 @@ impl Worker {
                         );
                     }
                 }
-                if kind == Some(MessageKind::BulkQualificationDownload) {
+                if matches!(
+                    kind,
+                    Some(
+                        MessageKind::BulkQualificationDownload
+                            | MessageKind::HomeVisitDownload
+                            | MessageKind::OnlineDownload
+                            | MessageKind::MedicalAidDownload
+                    )
+                ) {
                     // Each download finds the job one second further on: it is ready after
                     // `bulk_processing_polls` downloads.
                     self.clock.advance(chrono::Duration::seconds(1));
