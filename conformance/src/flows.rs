@@ -363,14 +363,14 @@ fn two_in_a_row(ctx: &mut Ctx<'_>) -> Flow {
 }
 
 fn single_failing(ctx: &mut Ctx<'_>, behaviour: Behaviour) -> Flow {
-    ctx.term.set_behaviour(behaviour);
+    ctx.term.set_behaviour(behaviour)?;
     let checked = check_card(ctx, "P0005", "valid-shaho-honnin", Via::File, false)?;
     conclude(ctx, &checked)?;
     Ok(())
 }
 
 fn slow(ctx: &mut Ctx<'_>) -> Flow {
-    ctx.term.set_behaviour(Behaviour::Slow(ctx.cfg.slow));
+    ctx.term.set_behaviour(Behaviour::Slow(ctx.cfg.slow))?;
     let before = ctx.term.observed().len();
     let checked = check_card(ctx, "P0006", "valid-shaho-honnin", Via::File, false)?;
     let count = ctx

@@ -28,6 +28,8 @@ use sim_server::dropbox::{self, Folders};
 use sim_server::serve::{ServeOptions, build_shared};
 use sim_server::shared::Shared;
 
+use crate::remote::{RemoteSimulator, RemoteStep};
+
 /// How the terminal answers single checks (`OQSsiquc01req_`) in the current case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Behaviour {
@@ -72,6 +74,73 @@ pub struct TerminalOptions {
     pub oqs_dir: Option<PathBuf>,
     /// Serve the Web API.
     pub webapi: bool,
+    /// Use this session of a running simulator instead of the embedded engine.
+    pub remote: Option<RemoteCase>,
+}
+
+/// A case's session on a running simulator (`--simulator URL`).
+#[derive(Debug, Clone)]
+pub struct RemoteCase {
+    /// The simulator.
+    pub sim: RemoteSimulator,
+    /// The session key.
+    pub session: String,
+    /// The case id (the script's title).
+    pub case: String,
+    /// The case's script.
+    pub steps: Vec<RemoteStep>,
+}
+
+/// The embedded engine: the simulator's state and its clock.
+struct Engine {
+    shared: Arc<Shared>,
+    clock: Arc<VirtualClock>,
+}
+
+/// A loaded session and what is left of its script.
+struct RemoteSession {
+    sim: RemoteSimulator,
+    session: String,
+    steps: Mutex<std::collections::VecDeque<RemoteStep>>,
+}
+
+impl RemoteSession {
+    /// Plays the next step of the script, which must be `step`.
+    fn play(&self, step: &RemoteStep) -> anyhow::Result<crate::remote::StepOutcome> {
+        let next = self
+            .steps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front();
+        match next {
+            Some(n) if &n == step => self.sim.step(&self.session),
+            Some(n) => anyhow::bail!(
+                "the case's script (conformance/src/remote.rs) is out of step: it has {}, the flow does {}",
+                n.yaml().trim(),
+                step.yaml().trim()
+            ),
+            None => anyhow::bail!(
+                "the case's script (conformance/src/remote.rs) has no step left for {}",
+                step.yaml().trim()
+            ),
+        }
+    }
+
+    /// Moves the session's clock on while a bulk job runs, if the script has an advance next.
+    fn advance(&self) {
+        let next = {
+            let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
+            match steps.front() {
+                Some(RemoteStep::Advance(_)) => steps.pop_front(),
+                _ => None,
+            }
+        };
+        if next.is_some()
+            && let Err(e) = self.sim.step(&self.session)
+        {
+            tracing::warn!(error = %format!("{e:#}"), "advancing the session's clock failed");
+        }
+    }
 }
 
 /// A request file as the terminal saw it.
@@ -131,6 +200,10 @@ struct State {
     ready: HashSet<String>,
     /// A request that could not be answered (harness problem), with why.
     broken: Vec<String>,
+    /// Against a running simulator: the requests already recorded.
+    seen: HashSet<String>,
+    /// Against a running simulator: `res/` files not yet matched to a request.
+    res_files: Vec<(String, Vec<u8>)>,
 }
 
 type SyncState = Arc<(Mutex<State>, Condvar)>;
@@ -146,10 +219,10 @@ pub struct Terminal {
     pub folders: Folders,
     /// The shared folder root.
     pub root: PathBuf,
-    /// The simulator's state.
-    pub shared: Arc<Shared>,
-    /// Its clock.
-    pub clock: Arc<VirtualClock>,
+    /// The embedded engine (`None` against a running simulator).
+    engine: Option<Engine>,
+    /// The session on a running simulator.
+    remote: Option<Arc<RemoteSession>>,
     /// Base URL of the Web API (empty when not served).
     pub webapi_url: String,
     sync: SyncState,
@@ -174,24 +247,47 @@ impl Terminal {
             .prefix("conformance-")
             .tempdir()
             .context("creating a temporary folder")?;
-        let root = match &opts.oqs_dir {
-            Some(dir) => dir.clone(),
-            None => temp.path().join("oqs"),
+        let (root, engine, remote) = match &opts.remote {
+            Some(r) => {
+                let yaml = crate::remote::scenario_yaml(
+                    &r.case,
+                    opts.now,
+                    &opts.medical_institution_code,
+                    &r.steps,
+                );
+                let view = r
+                    .sim
+                    .load(&r.session, &yaml)
+                    .with_context(|| format!("loading session {} into the simulator", r.session))?;
+                let session = RemoteSession {
+                    sim: r.sim.clone(),
+                    session: view.session.clone(),
+                    steps: Mutex::new(r.steps.iter().cloned().collect()),
+                };
+                (PathBuf::from(view.folder), None, Some(Arc::new(session)))
+            }
+            None => {
+                let root = match &opts.oqs_dir {
+                    Some(dir) => dir.clone(),
+                    None => temp.path().join("oqs"),
+                };
+                let mut config = Config::default_config();
+                config.population.size = 0;
+                config.terminal.response_delay_ms = [0, 0];
+                config.terminal.fsync = false;
+                config.terminal.result_encoding = opts.result_encoding.clone();
+                config.reader.medical_institution_code = opts.medical_institution_code.clone();
+                config.bulk.base_ms = u64::from(opts.bulk_processing_polls) * 1000;
+                config.bulk.per_unit_ms = 0.0;
+                let clock = Arc::new(VirtualClock::new(opts.now, false));
+                let mut serve = ServeOptions::new(config, root.clone(), temp.path().join("state"));
+                serve.clock = clock.clone();
+                let shared = build_shared(&serve).context("building the simulator")?;
+                (root, Some(Engine { shared, clock }), None)
+            }
         };
-        let mut config = Config::default_config();
-        config.population.size = 0;
-        config.terminal.response_delay_ms = [0, 0];
-        config.terminal.fsync = false;
-        config.terminal.result_encoding = opts.result_encoding.clone();
-        config.reader.medical_institution_code = opts.medical_institution_code.clone();
-        config.bulk.base_ms = u64::from(opts.bulk_processing_polls) * 1000;
-        config.bulk.per_unit_ms = 0.0;
-        let clock = Arc::new(VirtualClock::new(opts.now, false));
-        let mut serve = ServeOptions::new(config, root.clone(), temp.path().join("state"));
-        serve.clock = clock.clone();
-        let shared = build_shared(&serve).context("building the simulator")?;
         let folders = Folders::create(&root)?;
-        if opts.oqs_dir.is_some() {
+        if opts.oqs_dir.is_some() && remote.is_none() {
             empty_folders(&folders)?;
         }
         let sync: SyncState = Arc::default();
@@ -202,7 +298,16 @@ impl Terminal {
                 let _ = tx.send(e);
             }
         }) {
-            Ok(mut w) => match w.watch(&folders.req, RecursiveMode::NonRecursive) {
+            Ok(mut w) => match w
+                .watch(&folders.req, RecursiveMode::NonRecursive)
+                .and_then(|()| {
+                    // Against a running simulator the answers are seen as they are written.
+                    if remote.is_some() {
+                        w.watch(&folders.res, RecursiveMode::NonRecursive)
+                    } else {
+                        Ok(())
+                    }
+                }) {
                 Ok(()) => Some(w),
                 Err(e) => {
                     tracing::warn!(error = %e, "no file events on req/; scanning only");
@@ -215,13 +320,16 @@ impl Terminal {
             }
         };
         let worker = Worker {
-            shared: shared.clone(),
+            engine: engine.as_ref().map(|e| Engine {
+                shared: e.shared.clone(),
+                clock: e.clock.clone(),
+            }),
+            remote: remote.clone(),
             folders: Folders {
                 req: folders.req.clone(),
                 res: folders.res.clone(),
                 face: folders.face.clone(),
             },
-            clock: clock.clone(),
             sync: sync.clone(),
             stop: stop.clone(),
             events: watcher.is_some(),
@@ -234,8 +342,8 @@ impl Terminal {
             _temp: Some(temp),
             folders,
             root,
-            shared,
-            clock,
+            engine,
+            remote,
             webapi_url: String::new(),
             sync,
             stop,
@@ -243,7 +351,7 @@ impl Terminal {
             _watcher: watcher,
             http: None,
         };
-        if opts.webapi {
+        if opts.webapi && terminal.engine.is_some() {
             terminal.serve_webapi()?;
         }
         Ok(terminal)
@@ -263,7 +371,10 @@ impl Terminal {
             .context("binding the Web API on loopback")?;
         let addr = listener.local_addr()?;
         let sync = self.sync.clone();
-        let app = sim_server::http::app(self.shared.clone()).layer(axum::middleware::from_fn(
+        let Some(engine) = &self.engine else {
+            anyhow::bail!("no Web API against a running simulator");
+        };
+        let app = sim_server::http::app(engine.shared.clone()).layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 let sync = sync.clone();
                 async move { record_http(sync, req, next).await }
@@ -282,9 +393,46 @@ impl Terminal {
         Ok(())
     }
 
-    /// Sets how single checks are answered from now on.
-    pub fn set_behaviour(&self, behaviour: Behaviour) {
+    /// Sets how single checks are answered from now on (against a running simulator: the
+    /// session's `fault:` step).
+    pub fn set_behaviour(&self, behaviour: Behaviour) -> anyhow::Result<()> {
+        if let Some(r) = &self.remote {
+            let step = match behaviour {
+                Behaviour::Err => RemoteStep::FaultErr,
+                Behaviour::Maintenance => RemoteStep::FaultMaintenance,
+                other => anyhow::bail!("{other:?} is not available against a running simulator"),
+            };
+            r.play(&step)?;
+            return Ok(());
+        }
         lock(&self.sync).behaviour = behaviour;
+        Ok(())
+    }
+
+    /// The embedded engine, or why there is none.
+    fn engine(&self) -> anyhow::Result<&Engine> {
+        self.engine
+            .as_ref()
+            .context("no embedded engine against a running simulator")
+    }
+
+    /// A card check played as the session's next step: the face file it wrote, if any.
+    fn remote_card_check(
+        &self,
+        remote: &RemoteSession,
+        step: &RemoteStep,
+    ) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+        let outcome = remote.play(step)?;
+        let Some(name) = outcome
+            .files
+            .iter()
+            .find_map(|f| f.name.strip_prefix("face/"))
+        else {
+            return Ok(None);
+        };
+        let bytes = std::fs::read(self.folders.face.join(name))
+            .with_context(|| format!("reading face/{name}"))?;
+        Ok(Some((name.to_owned(), bytes)))
     }
 
     /// Every request answered so far, in order.
@@ -346,7 +494,17 @@ impl Terminal {
     /// file written, name and bytes.
     pub fn card_check(&self, person: &str, consents: &[&str]) -> anyhow::Result<(String, Vec<u8>)> {
         use sim_server::reader::{CardKind, Mode};
-        let shared = &self.shared;
+        if let Some(r) = &self.remote {
+            let steps = [
+                ReaderStep::Mode(Mode::Face),
+                ReaderStep::Face(true),
+                ReaderStep::Consent(consents.iter().map(|s| (*s).to_owned()).collect()),
+            ];
+            return self
+                .remote_card_check(r, &RemoteStep::card_check(person, &steps))?
+                .with_context(|| format!("the reader wrote no face file for {person}"));
+        }
+        let shared = &self.engine()?.shared;
         let reader = &shared.reader;
         let run = || -> anyhow::Result<sim_server::reader::ReaderStatus> {
             let mut status = reader.insert(shared, Some(person), CardKind::Mynumber)?;
@@ -387,7 +545,11 @@ impl Terminal {
         steps: &[ReaderStep],
     ) -> anyhow::Result<(Option<(String, Vec<u8>)>, Option<String>)> {
         use sim_server::reader::CardKind;
-        let shared = &self.shared;
+        if let Some(r) = &self.remote {
+            let face = self.remote_card_check(r, &RemoteStep::card_check(person, steps))?;
+            return Ok((face, None));
+        }
+        let shared = &self.engine()?.shared;
         let reader = &shared.reader;
         let run = || -> anyhow::Result<sim_server::reader::ReaderStatus> {
             let mut status = reader.insert(shared, Some(person), CardKind::Mynumber)?;
@@ -439,7 +601,14 @@ impl Drop for Terminal {
             let _ = tx.send(());
             runtime.shutdown_timeout(Duration::from_secs(1));
         }
-        self.shared.journal.flush();
+        if let Some(e) = &self.engine {
+            e.shared.journal.flush();
+        }
+        if let Some(r) = &self.remote
+            && let Err(e) = r.sim.unload(&r.session)
+        {
+            tracing::warn!(session = %r.session, error = %format!("{e:#}"), "unloading the session failed");
+        }
     }
 }
 
@@ -491,15 +660,20 @@ fn empty_folders(folders: &Folders) -> anyhow::Result<()> {
 
 impl Worker {
     /// The simulator's own answer (`dropbox::answer`); its files, from the journal.
-    fn simulator_answer(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-        dropbox::answer(&self.shared, &self.folders, name, false)?;
-        self.shared.journal.flush();
-        let newest = self.shared.journal.list(8, None)?;
+    fn simulator_answer(
+        &self,
+        e: &Engine,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        dropbox::answer(&e.shared, &self.folders, name, false)?;
+        e.shared.journal.flush();
+        let newest = e.shared.journal.list(8, None)?;
         let entry = newest
             .iter()
             .find(|e| e.channel == "file" && e.request_name == name)
             .with_context(|| format!("no journal entry for {name}"))?;
-        let full = self
+        let full = e
             .shared
             .journal
             .get(entry.id)?
@@ -513,12 +687,17 @@ impl Worker {
     }
 
     /// The `.err` fault: the request moves to `res/` beside an `.err` with the maintenance code.
-    fn reject(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    fn reject(
+        &self,
+        e: &Engine,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         let rejection = sim_core::engine::Rejection {
             key: sim_messages::ErrorKey::TerminalMaintenance,
             detail: "the conformance harness rejects this request (case: .err)".into(),
         };
-        let err = self.shared.engine.err_text(name, &rejection);
+        let err = e.shared.engine.err_text(name, &rejection);
         let err_name = sim_messages::file_name::err_file_name(name);
         dropbox::write_atomically(&self.folders.res, &err_name, &err, false)?;
         std::fs::rename(self.folders.req.join(name), self.folders.res.join(name))
@@ -527,18 +706,23 @@ impl Worker {
     }
 
     /// A maintenance window: SegmentOfResult 9 with the catalogue's maintenance code, no body.
-    fn maintenance(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    fn maintenance(
+        &self,
+        e: &Engine,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         use sim_messages::siquc01::{QualificationConfirmResult, ResultHeader};
         let parsed = RequestFileName::parse(name)?;
         let text = crate::checks::text_of(bytes);
         let el = |tag: &str| crate::checks::element(&text, tag);
-        let config = self.shared.engine.config();
+        let config = e.shared.engine.config();
         let entry = config
             .catalogue
             .get(sim_messages::ErrorKey::TerminalMaintenance);
         let result = QualificationConfirmResult {
             header: ResultHeader {
-                process_execution_time: self.clock.now().format("%Y%m%d%H%M%S").to_string(),
+                process_execution_time: e.clock.now().format("%Y%m%d%H%M%S").to_string(),
                 qualification_confirmation_date: el("QualificationConfirmationDate"),
                 medical_institution_code: el("MedicalInstitutionCode"),
                 arbitrary_file_identifier: el("ArbitraryFileIdentifier"),
@@ -555,7 +739,7 @@ impl Worker {
             },
             body: None,
         };
-        let out = self.shared.engine.write(&result);
+        let out = e.shared.engine.write(&result);
         let result_name = parsed.result_name();
         dropbox::write_atomically(&self.folders.res, &result_name, &out, false)?;
         std::fs::remove_file(self.folders.req.join(name))
@@ -565,9 +749,10 @@ impl Worker {
 }
 
 struct Worker {
-    shared: Arc<Shared>,
+    /// Answers requests (embedded); `None`: a running simulator answers, the worker observes.
+    engine: Option<Engine>,
+    remote: Option<Arc<RemoteSession>>,
     folders: Folders,
-    clock: Arc<VirtualClock>,
     sync: SyncState,
     stop: Arc<AtomicBool>,
     events: bool,
@@ -612,6 +797,17 @@ impl Worker {
     fn on_event(&self, event: &notify::Event) {
         use notify::event::{AccessKind, AccessMode, ModifyKind};
         for path in &event.paths {
+            if self.engine.is_none() && path.parent() == Some(self.folders.res.as_path()) {
+                let complete = matches!(
+                    event.kind,
+                    EventKind::Modify(ModifyKind::Name(_))
+                        | EventKind::Access(AccessKind::Close(AccessMode::Write))
+                );
+                if complete && path.exists() {
+                    self.on_answer_file(path);
+                }
+                continue;
+            }
             let Some(name) = final_name(&self.folders.req, path) else {
                 continue;
             };
@@ -660,6 +856,10 @@ impl Worker {
     }
 
     fn answer(&self, name: &str) {
+        let Some(engine) = &self.engine else {
+            self.observe(name);
+            return;
+        };
         let arrived = Instant::now();
         let path = self.folders.req.join(name);
         let Ok(bytes) = std::fs::read(&path) else {
@@ -674,8 +874,8 @@ impl Worker {
         // The answer's files are known from what was written, never by listing res/ afterwards:
         // the SUT may take them away at once.
         let outcome = match behaviour {
-            Behaviour::Err if single => self.reject(name, &bytes),
-            Behaviour::Maintenance if single => self.maintenance(name, &bytes),
+            Behaviour::Err if single => self.reject(engine, name, &bytes),
+            Behaviour::Maintenance if single => self.maintenance(engine, name, &bytes),
             _ => {
                 if let Behaviour::Slow(delay) = behaviour
                     && single
@@ -698,9 +898,9 @@ impl Worker {
                 ) {
                     // Each download finds the job one second further on: it is ready after
                     // `bulk_processing_polls` downloads.
-                    self.clock.advance(chrono::Duration::seconds(1));
+                    engine.clock.advance(chrono::Duration::seconds(1));
                 }
-                self.simulator_answer(name, &bytes)
+                self.simulator_answer(engine, name, &bytes)
             }
         };
         let answer = match &outcome {
@@ -721,6 +921,97 @@ impl Worker {
         drop(state);
         self.sync.1.notify_all();
     }
+}
+
+impl Worker {
+    /// Against a running simulator: records a request as it arrived (the simulator answers it
+    /// after its response delay); its answer is attached when it appears in `res/`.
+    fn observe(&self, name: &str) {
+        let arrived = Instant::now();
+        let (in_place, first) = {
+            let mut state = lock(&self.sync);
+            (
+                state.in_place.remove(name),
+                state.seen.insert(name.to_owned()),
+            )
+        };
+        if !first {
+            return;
+        }
+        let bytes = match std::fs::read(self.folders.req.join(name)) {
+            Ok(b) => b,
+            Err(e) => {
+                lock(&self.sync).broken.push(format!(
+                    "{name}: gone before the harness could read it ({e}); give the simulator a response delay of at least 50 ms"
+                ));
+                return;
+            }
+        };
+        let kind = RequestFileName::parse(name).ok().map(|n| n.kind);
+        if matches!(
+            kind,
+            Some(
+                MessageKind::BulkQualificationDownload
+                    | MessageKind::HomeVisitDownload
+                    | MessageKind::OnlineDownload
+                    | MessageKind::MedicalAidDownload
+            )
+        ) && let Some(r) = &self.remote
+        {
+            // The job moves on with each download, as on the embedded terminal.
+            r.advance();
+        }
+        let mut state = lock(&self.sync);
+        state.observed.push(Observed {
+            name: name.to_owned(),
+            bytes,
+            in_place,
+            at: arrived,
+            answer: Vec::new(),
+        });
+        attach_answers(&mut state);
+        drop(state);
+        self.sync.1.notify_all();
+    }
+
+    /// A file the simulator wrote into `res/`: read at once (the SUT may take it away).
+    fn on_answer_file(&self, path: &Path) {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            return;
+        };
+        if name.starts_with('.') || is_temporary_name(name) {
+            return;
+        }
+        let Ok(bytes) = std::fs::read(path) else {
+            return;
+        };
+        let mut state = lock(&self.sync);
+        state.res_files.push((name.to_owned(), bytes));
+        attach_answers(&mut state);
+        drop(state);
+        self.sync.1.notify_all();
+    }
+}
+
+/// Gives each observed request the `res/` files that answer it: its result (any extension), or
+/// its `.err` and the request moved beside it.
+fn attach_answers(state: &mut State) {
+    let files = std::mem::take(&mut state.res_files);
+    let mut left = Vec::new();
+    for (name, bytes) in files {
+        let stem = |n: &str| n.rsplit_once('.').map_or(n, |(s, _)| s).to_owned();
+        let owner = state.observed.iter_mut().find(|o| {
+            let result = o.name.replacen("req_", "res_", 1);
+            name == o.name
+                || name == sim_messages::file_name::err_file_name(&o.name)
+                || stem(&name) == stem(&result)
+        });
+        match owner {
+            Some(o) => o.answer.push((name, bytes)),
+            None => left.push((name, bytes)),
+        }
+    }
+    state.res_files = left;
 }
 
 /// The name of `path` if it is a final (not temporary or hidden) name directly in `req`.
