@@ -35,6 +35,7 @@ pub mod jobs;
 pub mod journal;
 pub mod medinfo;
 pub mod reader;
+pub mod scenario_persist;
 pub mod scenario_remote;
 pub mod scenario_run;
 pub mod scenario_session;

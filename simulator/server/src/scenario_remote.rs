@@ -72,6 +72,10 @@ pub struct LoadRequest {
     /// Card and reader steps through pcscd + vpcd.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pcsc: bool,
+    /// The own world's shared folder on the simulator's machine (default
+    /// `<--oqs-dir>/sessions/<session>`); its `req/` is watched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 fn error_response(e: SessionError) -> Response {
@@ -183,6 +187,7 @@ async fn load(
     let options = RunOptions {
         pcsc: request.pcsc,
         vpcd: shared.cards.vpcd().clone(),
+        folder: request.folder.map(PathBuf::from),
     };
     let attach = request.attach.then(|| shared.clone());
     if attach.is_some() && shared.clock.control().is_none() {

@@ -313,6 +313,9 @@ pub struct RunOptions {
     pub pcsc: bool,
     /// Where vpcd listens (slot 0), with `pcsc`.
     pub vpcd: crate::card::VpcdAddr,
+    /// The shared folder of the run's own world (`req/`, `res/`, `face/` inside); `None`: a
+    /// temporary folder, removed with the run.
+    pub folder: Option<PathBuf>,
 }
 
 /// A scenario being played one step at a time on its own in-process simulator: its own
@@ -348,6 +351,10 @@ impl Run {
     /// Sets up the scenario's world: nothing is played yet.
     pub fn new(scenario: Scenario, options: RunOptions) -> anyhow::Result<Run> {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
+        let root = match &options.folder {
+            Some(folder) => folder.clone(),
+            None => dir.path().join("oqs"),
+        };
         let mut config = Config::default_config();
         config.population.size = 0;
         config.terminal.response_delay_ms = [0, 0];
@@ -359,11 +366,11 @@ impl Run {
             scenario.clock.start,
             !scenario.clock.frozen,
         ));
-        let mut opts = ServeOptions::new(config, dir.path().join("oqs"), dir.path().join("state"));
+        let mut opts = ServeOptions::new(config, root, dir.path().join("state"));
         opts.clock = clock;
         opts.vpcd = options.vpcd.clone();
         let shared = build_shared(&opts)?;
-        let folders = Folders::create(&opts.oqs_dir)?;
+        let folders = private_req(&opts.oqs_dir)?;
         Run::start(scenario, shared, folders, options, Some(dir))
     }
 
@@ -391,14 +398,7 @@ impl Run {
         } else {
             clock.run();
         }
-        let served = Folders::create(&root)?;
-        let private = root.join(".scenario-req");
-        std::fs::create_dir_all(&private)
-            .with_context(|| format!("creating {}", private.display()))?;
-        let folders = Folders {
-            req: std::fs::canonicalize(&private)?,
-            ..served
-        };
+        let folders = private_req(&root)?;
         Run::start(scenario, shared, folders, options, None)
     }
 
@@ -890,6 +890,19 @@ impl Faults {
     }
 }
 
+/// The folders of a run on the shared folder `root`: `res/` and `face/` are the folder's, but the
+/// steps' own requests are written into a hidden `.scenario-req/` beside `req/` and answered
+/// there, so a watcher of `req/` (the served one, or a session's own) never races the runner.
+fn private_req(root: &Path) -> anyhow::Result<Folders> {
+    let served = Folders::create(root)?;
+    let private = root.join(".scenario-req");
+    std::fs::create_dir_all(&private).with_context(|| format!("creating {}", private.display()))?;
+    Ok(Folders {
+        req: std::fs::canonicalize(&private)?,
+        ..served
+    })
+}
+
 /// Writes `req/NAME` as a careful client does and answers it the way the watcher would, with
 /// the injected `faults`; also says what the faults did.
 fn drop_and_answer(
@@ -900,7 +913,10 @@ fn drop_and_answer(
     name: &str,
     bytes: &[u8],
 ) -> anyhow::Result<(Answer, NewFiles, Vec<String>)> {
-    let before = list(&folders.res)?;
+    let before = stamps(&folders.res)?;
+    let is_new = |file: &String| -> bool {
+        before.get(file).is_none_or(|old| stamp(&folders.res.join(file)).as_ref() != Some(old))
+    };
     dropbox::write_atomically(&folders.req, name, bytes, false)?;
     let mut notes = Vec::new();
     // The watcher leaves temporary names alone; so does the runner.
@@ -920,7 +936,7 @@ fn drop_and_answer(
             dropbox::answer(shared, folders, name, false)?;
             let result = list(&folders.res)?
                 .into_iter()
-                .find(|f| !before.contains(f) && f != name && !f.ends_with(".err"));
+                .find(|f| is_new(f) && f != name && !f.ends_with(".err"));
             if let Some(result) = result {
                 let path = folders.res.join(&result);
                 if let Some(pause) = faults.partial.take() {
@@ -945,7 +961,7 @@ fn drop_and_answer(
     let mut new = Vec::new();
     let mut answer = Answer::Nothing;
     for file in list(&folders.res)? {
-        if before.contains(&file) || file == name {
+        if !is_new(&file) || file == name {
             continue;
         }
         let content = std::fs::read(folders.res.join(&file))
@@ -1022,6 +1038,26 @@ pub fn answer_maintenance(
     let out = shared.engine.write(&result);
     dropbox::write_atomically(&folders.res, &parsed.result_name(), &out, false)?;
     std::fs::remove_file(folders.req.join(name)).with_context(|| format!("removing req/{name}"))
+}
+
+/// What tells a file's versions apart: a file rewritten under the same name (a replay into a
+/// folder that keeps the last play's files) counts as new.
+type Stamp = (u64, std::time::SystemTime, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let ino = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let ino = 0;
+    Some((meta.len(), meta.modified().ok()?, ino))
+}
+
+fn stamps(dir: &Path) -> anyhow::Result<BTreeMap<String, Stamp>> {
+    Ok(list(dir)?
+        .into_iter()
+        .filter_map(|name| stamp(&dir.join(&name)).map(|s| (name, s)))
+        .collect())
 }
 
 fn list(dir: &Path) -> anyhow::Result<Vec<String>> {

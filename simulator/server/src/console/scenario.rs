@@ -156,6 +156,7 @@ async fn act(
                 let options = RunOptions {
                     pcsc: false,
                     vpcd: shared.cards.vpcd().clone(),
+                    folder: None,
                 };
                 let view = sessions
                     .load(
