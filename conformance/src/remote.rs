@@ -1,15 +1,18 @@
 //! `--simulator URL`: the terminal is an already running simulator (`simulator serve`) instead of
 //! the embedded engine. Each case loads its world into it as a scenario session of its own
-//! (`POST /admin/scenario/load`, keyed by a session id: the case and a run id), so parallel runs
-//! against one simulator do not meet; the SUT is pointed at that session's shared folder, which
-//! the simulator watches and answers. What the case does at the terminal — a patient at the
-//! face-auth reader, a fault, the clock moving on while a bulk job runs — is the session's
-//! script, played one step at a time (`POST /admin/scenario/step`) when the case's flow gets
-//! there; the session is unloaded afterwards.
+//! (`POST /admin/scenario/load`, keyed by a session id: the run and the case), so parallel runs
+//! against one simulator do not meet; the simulator watches that session's shared folder and
+//! answers there with the session's world and clock. What the case does at the terminal — a
+//! patient at the face-auth reader, a fault, the clock moving on while a bulk job runs — is the
+//! session's script ([`script`]), played one step at a time (`POST /admin/scenario/step`) when
+//! the case's flow gets there; the session is unloaded (and its folder removed) afterwards.
 //!
-//! The harness watches the session's folder (it must be on this machine or a share mounted here)
-//! to see every request as it arrives, before the simulator's response delay is over, and every
-//! answer as it is written.
+//! The SUT keeps its own shared folder, as with the embedded engine, and the harness relays:
+//! each request the SUT completes goes on, byte for byte, into the session's `req/`; the
+//! simulator's answer (result, or `.err` and the moved request) and the face files of its card
+//! checks come back into the SUT's folder as the simulator wrote them. So the harness sees every
+//! byte the SUT writes and how it wrote it, and nobody races for a file. The session's folder
+//! must be reachable from this machine (the simulator runs here, or on a share mounted here).
 
 use std::time::Duration;
 
@@ -221,8 +224,8 @@ pub fn scenario_yaml(
         start.format("%Y-%m-%dT%H:%M:%S")
     );
     if steps.is_empty() {
-        // A script has at least one step; this one changes nothing.
-        out.push_str("  - advance: 0s\n");
+        // A script has at least one step; this one is never played.
+        out.push_str("  - advance: 1s\n");
     }
     for s in steps {
         out.push_str(&s.yaml());

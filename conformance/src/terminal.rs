@@ -5,6 +5,10 @@
 //! can make the terminal misbehave (`.err`, maintenance, slow answers, a bulk job still
 //! processing).
 //!
+//! Against a running simulator (`--simulator URL`, [`crate::remote`]) there is no engine: the
+//! worker relays each request into the case's session folder on that simulator and brings its
+//! answer back; reader checks and faults are steps of the session's script.
+//!
 //! Requests are seen through file events (inotify): a final name that appears by a rename is a
 //! careful write; a final name that is created and then written is a write in place, answered only
 //! once the writer closes it. A scan every tick catches what events miss.
@@ -101,6 +105,8 @@ struct Engine {
 struct RemoteSession {
     sim: RemoteSimulator,
     session: String,
+    /// The session's shared folder, where the simulator answers.
+    folder: PathBuf,
     steps: Mutex<std::collections::VecDeque<RemoteStep>>,
 }
 
@@ -200,10 +206,6 @@ struct State {
     ready: HashSet<String>,
     /// A request that could not be answered (harness problem), with why.
     broken: Vec<String>,
-    /// Against a running simulator: the requests already recorded.
-    seen: HashSet<String>,
-    /// Against a running simulator: `res/` files not yet matched to a request.
-    res_files: Vec<(String, Vec<u8>)>,
 }
 
 type SyncState = Arc<(Mutex<State>, Condvar)>;
@@ -247,7 +249,11 @@ impl Terminal {
             .prefix("conformance-")
             .tempdir()
             .context("creating a temporary folder")?;
-        let (root, engine, remote) = match &opts.remote {
+        let root = match &opts.oqs_dir {
+            Some(dir) => dir.clone(),
+            None => temp.path().join("oqs"),
+        };
+        let (engine, remote) = match &opts.remote {
             Some(r) => {
                 let yaml = crate::remote::scenario_yaml(
                     &r.case,
@@ -262,15 +268,12 @@ impl Terminal {
                 let session = RemoteSession {
                     sim: r.sim.clone(),
                     session: view.session.clone(),
+                    folder: PathBuf::from(view.folder),
                     steps: Mutex::new(r.steps.iter().cloned().collect()),
                 };
-                (PathBuf::from(view.folder), None, Some(Arc::new(session)))
+                (None, Some(Arc::new(session)))
             }
             None => {
-                let root = match &opts.oqs_dir {
-                    Some(dir) => dir.clone(),
-                    None => temp.path().join("oqs"),
-                };
                 let mut config = Config::default_config();
                 config.population.size = 0;
                 config.terminal.response_delay_ms = [0, 0];
@@ -283,11 +286,11 @@ impl Terminal {
                 let mut serve = ServeOptions::new(config, root.clone(), temp.path().join("state"));
                 serve.clock = clock.clone();
                 let shared = build_shared(&serve).context("building the simulator")?;
-                (root, Some(Engine { shared, clock }), None)
+                (Some(Engine { shared, clock }), None)
             }
         };
         let folders = Folders::create(&root)?;
-        if opts.oqs_dir.is_some() && remote.is_none() {
+        if opts.oqs_dir.is_some() {
             empty_folders(&folders)?;
         }
         let sync: SyncState = Arc::default();
@@ -430,8 +433,12 @@ impl Terminal {
         else {
             return Ok(None);
         };
-        let bytes = std::fs::read(self.folders.face.join(name))
-            .with_context(|| format!("reading face/{name}"))?;
+        // The face file comes into the SUT's face/ as the simulator wrote it.
+        let theirs = remote.folder.join("face").join(name);
+        let bytes = std::fs::read(&theirs)
+            .with_context(|| format!("reading the simulator's face/{name}"))?;
+        let _ = std::fs::remove_file(&theirs);
+        dropbox::write_atomically(&self.folders.face, name, &bytes, false)?;
         Ok(Some((name.to_owned(), bytes)))
     }
 
@@ -604,10 +611,17 @@ impl Drop for Terminal {
         if let Some(e) = &self.engine {
             e.shared.journal.flush();
         }
-        if let Some(r) = &self.remote
-            && let Err(e) = r.sim.unload(&r.session)
-        {
-            tracing::warn!(session = %r.session, error = %format!("{e:#}"), "unloading the session failed");
+        if let Some(r) = &self.remote {
+            match r.sim.unload(&r.session) {
+                // The session's own folder (`<oqs-dir>/sessions/<id>`) is this case's scratch.
+                Ok(()) if r.folder.file_name().and_then(|n| n.to_str()) == Some(&r.session) => {
+                    let _ = std::fs::remove_dir_all(&r.folder);
+                }
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::warn!(session = %r.session, error = %format!("{e:#}"), "unloading the session failed");
+                }
+            }
         }
     }
 }
@@ -797,17 +811,6 @@ impl Worker {
     fn on_event(&self, event: &notify::Event) {
         use notify::event::{AccessKind, AccessMode, ModifyKind};
         for path in &event.paths {
-            if self.engine.is_none() && path.parent() == Some(self.folders.res.as_path()) {
-                let complete = matches!(
-                    event.kind,
-                    EventKind::Modify(ModifyKind::Name(_))
-                        | EventKind::Access(AccessKind::Close(AccessMode::Write))
-                );
-                if complete && path.exists() {
-                    self.on_answer_file(path);
-                }
-                continue;
-            }
             let Some(name) = final_name(&self.folders.req, path) else {
                 continue;
             };
@@ -856,10 +859,6 @@ impl Worker {
     }
 
     fn answer(&self, name: &str) {
-        let Some(engine) = &self.engine else {
-            self.observe(name);
-            return;
-        };
         let arrived = Instant::now();
         let path = self.folders.req.join(name);
         let Ok(bytes) = std::fs::read(&path) else {
@@ -870,38 +869,14 @@ impl Worker {
             (state.behaviour, state.in_place.remove(name))
         };
         let kind = RequestFileName::parse(name).ok().map(|n| n.kind);
-        let single = kind == Some(MessageKind::SingleQualification);
         // The answer's files are known from what was written, never by listing res/ afterwards:
         // the SUT may take them away at once.
-        let outcome = match behaviour {
-            Behaviour::Err if single => self.reject(engine, name, &bytes),
-            Behaviour::Maintenance if single => self.maintenance(engine, name, &bytes),
-            _ => {
-                if let Behaviour::Slow(delay) = behaviour
-                    && single
-                {
-                    let until = Instant::now() + delay;
-                    while Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
-                        std::thread::sleep(
-                            TICK.min(until.saturating_duration_since(Instant::now())),
-                        );
-                    }
-                }
-                if matches!(
-                    kind,
-                    Some(
-                        MessageKind::BulkQualificationDownload
-                            | MessageKind::HomeVisitDownload
-                            | MessageKind::OnlineDownload
-                            | MessageKind::MedicalAidDownload
-                    )
-                ) {
-                    // Each download finds the job one second further on: it is ready after
-                    // `bulk_processing_polls` downloads.
-                    engine.clock.advance(chrono::Duration::seconds(1));
-                }
-                self.simulator_answer(engine, name, &bytes)
-            }
+        let outcome = match (&self.engine, &self.remote) {
+            (Some(engine), _) => self.embedded_answer(engine, behaviour, kind, name, &bytes),
+            (None, Some(remote)) => self.relay(remote, kind, name, &bytes),
+            (None, None) => Err(anyhow::anyhow!(
+                "the terminal has neither an engine nor a simulator"
+            )),
         };
         let answer = match &outcome {
             Ok(files) => files.clone(),
@@ -924,95 +899,128 @@ impl Worker {
 }
 
 impl Worker {
-    /// Against a running simulator: records a request as it arrived (the simulator answers it
-    /// after its response delay); its answer is attached when it appears in `res/`.
-    fn observe(&self, name: &str) {
-        let arrived = Instant::now();
-        let (in_place, first) = {
-            let mut state = lock(&self.sync);
-            (
-                state.in_place.remove(name),
-                state.seen.insert(name.to_owned()),
-            )
-        };
-        if !first {
-            return;
-        }
-        let bytes = match std::fs::read(self.folders.req.join(name)) {
-            Ok(b) => b,
-            Err(e) => {
-                lock(&self.sync).broken.push(format!(
-                    "{name}: gone before the harness could read it ({e}); give the simulator a response delay of at least 50 ms"
-                ));
-                return;
+    /// The embedded engine's answer, as the case's behaviour has it.
+    fn embedded_answer(
+        &self,
+        engine: &Engine,
+        behaviour: Behaviour,
+        kind: Option<MessageKind>,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        let single = kind == Some(MessageKind::SingleQualification);
+        match behaviour {
+            Behaviour::Err if single => self.reject(engine, name, bytes),
+            Behaviour::Maintenance if single => self.maintenance(engine, name, bytes),
+            _ => {
+                if let Behaviour::Slow(delay) = behaviour
+                    && single
+                {
+                    let until = Instant::now() + delay;
+                    while Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
+                        std::thread::sleep(
+                            TICK.min(until.saturating_duration_since(Instant::now())),
+                        );
+                    }
+                }
+                if is_download(kind) {
+                    // Each download finds the job one second further on: it is ready after
+                    // `bulk_processing_polls` downloads.
+                    engine.clock.advance(chrono::Duration::seconds(1));
+                }
+                self.simulator_answer(engine, name, bytes)
             }
-        };
-        let kind = RequestFileName::parse(name).ok().map(|n| n.kind);
-        if matches!(
-            kind,
-            Some(
-                MessageKind::BulkQualificationDownload
-                    | MessageKind::HomeVisitDownload
-                    | MessageKind::OnlineDownload
-                    | MessageKind::MedicalAidDownload
-            )
-        ) && let Some(r) = &self.remote
-        {
-            // The job moves on with each download, as on the embedded terminal.
-            r.advance();
         }
-        let mut state = lock(&self.sync);
-        state.observed.push(Observed {
-            name: name.to_owned(),
-            bytes,
-            in_place,
-            at: arrived,
-            answer: Vec::new(),
-        });
-        attach_answers(&mut state);
-        drop(state);
-        self.sync.1.notify_all();
     }
 
-    /// A file the simulator wrote into `res/`: read at once (the SUT may take it away).
-    fn on_answer_file(&self, path: &Path) {
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            return;
-        };
-        if name.starts_with('.') || is_temporary_name(name) {
-            return;
+    /// Against a running simulator: the request goes on into the session's `req/` (the harness
+    /// keeps the SUT's folder to itself, so it sees every byte as the SUT wrote it and nothing is
+    /// raced for), the simulator answers it there, and the answer comes back into the SUT's
+    /// `res/` as the simulator wrote it: the result, or the `.err` with the request moved beside
+    /// it.
+    fn relay(
+        &self,
+        remote: &RemoteSession,
+        kind: Option<MessageKind>,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        if is_download(kind) {
+            // Each download finds the job further on, as on the embedded terminal.
+            remote.advance();
         }
-        let Ok(bytes) = std::fs::read(path) else {
-            return;
+        let theirs = Folders {
+            req: remote.folder.join("req"),
+            res: remote.folder.join("res"),
+            face: remote.folder.join("face"),
         };
-        let mut state = lock(&self.sync);
-        state.res_files.push((name.to_owned(), bytes));
-        attach_answers(&mut state);
-        drop(state);
-        self.sync.1.notify_all();
+        dropbox::write_atomically(&theirs.req, name, bytes, false)
+            .with_context(|| format!("handing {name} to the simulator"))?;
+        let err_name = sim_messages::file_name::err_file_name(name);
+        let result_stem = RequestFileName::parse(name)
+            .map(|n| n.result_name_with_extension(""))
+            .unwrap_or_else(|_| name.replacen("req_", "res_", 1));
+        let deadline = Instant::now() + REMOTE_ANSWER_WAIT;
+        let files = loop {
+            let names = list(&theirs.res);
+            if names.contains(&err_name) {
+                // The request is moved to res/ after the .err is written.
+                let moved = theirs.res.join(name);
+                while !moved.exists() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                break vec![err_name.clone(), name.to_owned()];
+            }
+            if let Some(result) = names.iter().find(|n| n.starts_with(&result_stem)) {
+                break vec![result.clone()];
+            }
+            if Instant::now() >= deadline || self.stop.load(Ordering::SeqCst) {
+                anyhow::bail!(
+                    "the simulator did not answer {name} within {} s",
+                    REMOTE_ANSWER_WAIT.as_secs()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let mut answer = Vec::new();
+        for f in &files {
+            let path = theirs.res.join(f);
+            let b =
+                std::fs::read(&path).with_context(|| format!("reading the simulator's res/{f}"))?;
+            let _ = std::fs::remove_file(&path);
+            answer.push((f.clone(), b));
+        }
+        let ours = self.folders.req.join(name);
+        for (f, b) in &answer {
+            if f == name {
+                std::fs::rename(&ours, self.folders.res.join(name))
+                    .with_context(|| format!("moving {name} into res/"))?;
+            } else {
+                dropbox::write_atomically(&self.folders.res, f, b, false)?;
+            }
+        }
+        if !answer.iter().any(|(f, _)| f == name) {
+            std::fs::remove_file(&ours).with_context(|| format!("removing req/{name}"))?;
+        }
+        Ok(answer)
     }
 }
 
-/// Gives each observed request the `res/` files that answer it: its result (any extension), or
-/// its `.err` and the request moved beside it.
-fn attach_answers(state: &mut State) {
-    let files = std::mem::take(&mut state.res_files);
-    let mut left = Vec::new();
-    for (name, bytes) in files {
-        let stem = |n: &str| n.rsplit_once('.').map_or(n, |(s, _)| s).to_owned();
-        let owner = state.observed.iter_mut().find(|o| {
-            let result = o.name.replacen("req_", "res_", 1);
-            name == o.name
-                || name == sim_messages::file_name::err_file_name(&o.name)
-                || stem(&name) == stem(&result)
-        });
-        match owner {
-            Some(o) => o.answer.push((name, bytes)),
-            None => left.push((name, bytes)),
-        }
-    }
-    state.res_files = left;
+/// The 02 download of a bulk job (any kind).
+fn is_download(kind: Option<MessageKind>) -> bool {
+    matches!(
+        kind,
+        Some(
+            MessageKind::BulkQualificationDownload
+                | MessageKind::HomeVisitDownload
+                | MessageKind::OnlineDownload
+                | MessageKind::MedicalAidDownload
+        )
+    )
 }
+
+/// How long the running simulator may take to answer one request.
+const REMOTE_ANSWER_WAIT: Duration = Duration::from_secs(30);
 
 /// The name of `path` if it is a final (not temporary or hidden) name directly in `req`.
 fn final_name(req: &Path, path: &Path) -> Option<String> {

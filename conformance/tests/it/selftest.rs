@@ -54,6 +54,7 @@ fn the_table_names_known_cases_and_every_fault() {
         "deletes-face-unread",
         "non-atomic-writes",
         "my-number-in-identifier",
+        "shows-stale-medical-info",
     ] {
         assert!(faults.contains(f), "no table entry for --fault {f}");
     }
