@@ -1,7 +1,7 @@
 //! The adapter contract: what the harness asks the system under test (SUT) to do, and what the SUT
 //! answers. One JSON object per line in each direction (command adapter: the SUT's stdin and
 //! stdout), or one JSON object per HTTP POST (HTTP adapter). `conformance/schema/` holds the same
-//! contract as JSON Schema; the reference clinic (`src/bin/reference-clinic.rs`) implements it.
+//! contract as JSON Schema; the reference clinic (`src/bin/reference-clinic/`) implements it.
 //!
 //! Every request carries an `id`; the reply echoes it. Values travel exactly as the interface
 //! spells them: dates `yyyyMMdd`, numbers as strings.

@@ -667,7 +667,10 @@ impl Sessions {
         }
         // Watched once the replay is done, so a clinic's file waiting in req/ meets the world
         // as the trainer left it.
-        session.watch = self.watch.get().and_then(|w| start_watcher(w, &session.run));
+        session.watch = self
+            .watch
+            .get()
+            .and_then(|w| start_watcher(w, &session.run));
         let view = session.view();
         self.insert(record.id.clone(), Slot::new(session));
         Ok(view)
@@ -729,9 +732,12 @@ impl Sessions {
         if let Some(id) = id
             && let Some(b) = lock(&self.broken).get(id).cloned()
         {
-            let record = Record { cursor: 0, ..b.record };
+            let record = Record {
+                cursor: 0,
+                ..b.record
+            };
             let vpcd = self.vpcd.get().cloned().unwrap_or_default();
-        let view = self.replay(&record, &vpcd)?;
+            let view = self.replay(&record, &vpcd)?;
             if let Some(store) = self.store.get() {
                 let _ = store.set_cursor(&record.id, 0);
             }
@@ -768,7 +774,9 @@ impl Sessions {
         let broken = lock(&self.broken);
         match id {
             Some(id) => broken.get(id).map(Broken::view),
-            None if self.is_empty() && broken.len() == 1 => broken.values().next().map(Broken::view),
+            None if self.is_empty() && broken.len() == 1 => {
+                broken.values().next().map(Broken::view)
+            }
             None => None,
         }
     }
@@ -801,7 +809,8 @@ impl Sessions {
     /// Every session's view, by key (broken ones too).
     pub fn list(&self) -> Vec<SessionView> {
         let sessions: Vec<_> = lock(&self.map).values().cloned().collect();
-        let mut views: Vec<SessionView> = sessions.iter().map(|s| lock(&s.session).view()).collect();
+        let mut views: Vec<SessionView> =
+            sessions.iter().map(|s| lock(&s.session).view()).collect();
         views.extend(lock(&self.broken).values().map(Broken::view));
         views.sort_by(|a, b| a.session.cmp(&b.session));
         views
