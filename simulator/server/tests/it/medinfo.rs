@@ -88,6 +88,51 @@ fn answer(
     }
 }
 
+/// The result text of a drug (`YZK`) or checkup (`TKK`) request of the clinic for 鈴木　和子,
+/// answered in process at `at`.
+fn clinic_answer(
+    shared: &Shared,
+    kind: &str,
+    category: &str,
+    period: Option<(&str, &str)>,
+    at: chrono::NaiveDateTime,
+) -> Vec<u8> {
+    let name = format!("{kind}siquc01req_x.xml");
+    answer(
+        shared,
+        &name,
+        &request(CLINIC, category, period, KOKUHO),
+        at,
+    )
+    .1
+}
+
+/// Drops a drug request (over `period`) and a checkup request of the clinic for 鈴木　和子 into
+/// `req/`, both of FileCategory `category`, and waits for their results (XML, or PDF for 1).
+async fn drop_both(
+    server: &TestServer,
+    stem: &str,
+    category: &str,
+    period: Option<(&str, &str)>,
+) -> (Vec<u8>, Vec<u8>) {
+    server.drop_request(
+        &format!("YZKsiquc01req_{stem}.xml"),
+        &request(CLINIC, category, period, KOKUHO),
+    );
+    server.drop_request(
+        &format!("TKKsiquc01req_{stem}.xml"),
+        &request(CLINIC, category, None, KOKUHO),
+    );
+    let ext = if category == "1" { "pdf" } else { "xml" };
+    let mut results = Vec::new();
+    for kind in ["YZK", "TKK"] {
+        let path = server.res(&format!("{kind}siquc01res_{stem}.{ext}"));
+        results.push(wait_for(&path, Duration::from_secs(20)).await);
+    }
+    let checkup = results.pop().expect("two results");
+    (results.pop().expect("two results"), checkup)
+}
+
 fn refusal_code(
     shared: &Shared,
     kind: &str,
@@ -120,22 +165,11 @@ async fn with_consent_drug_and_checkup_xml_come_back_through_the_folder() {
     let server = TestServer::start(test_config()).await;
     let shared = &server.shared;
     consent(shared, PERSON, drug_and_checkup());
-    server.drop_request(
-        "YZKsiquc01req_022611250930000123.xml",
-        &request(CLINIC, "2", Some(("202311", "202611")), KOKUHO),
-    );
-    server.drop_request(
-        "TKKsiquc01req_022611250930000123.xml",
-        &request(CLINIC, "2", None, KOKUHO),
-    );
-    let drug = wait_for(
-        &server.res("YZKsiquc01res_022611250930000123.xml"),
-        Duration::from_secs(10),
-    )
-    .await;
-    let checkup = wait_for(
-        &server.res("TKKsiquc01res_022611250930000123.xml"),
-        Duration::from_secs(10),
+    let (drug, checkup) = drop_both(
+        &server,
+        "022611250930000123",
+        "2",
+        Some(("202311", "202611")),
     )
     .await;
     let drug = text(&drug, TextEncoding::ShiftJis);
@@ -250,12 +284,7 @@ async fn every_rule_is_refused_with_its_code() {
         .unwrap()
         .and_hms_opt(23, 59, 59)
         .unwrap();
-    let (_, ok) = answer(
-        shared,
-        "YZKsiquc01req_e.xml",
-        &request(CLINIC, "2", None, KOKUHO),
-        next_evening,
-    );
+    let ok = clinic_answer(shared, "YZK", "2", None, next_evening);
     assert_eq!(
         element(&text(&ok, TextEncoding::ShiftJis), "ResultCode").as_deref(),
         Some("1")
@@ -293,22 +322,12 @@ async fn every_rule_is_refused_with_its_code() {
         "MOCK-M0005"
     );
     // A period in the future or reversed.
-    let (_, b) = answer(
-        shared,
-        "YZKsiquc01req_p.xml",
-        &request(CLINIC, "2", Some(("202611", "202612")), KOKUHO),
-        now(),
-    );
+    let b = clinic_answer(shared, "YZK", "2", Some(("202611", "202612")), now());
     assert_eq!(
         element(&text(&b, TextEncoding::ShiftJis), "ErrorCode").as_deref(),
         Some("MOCK-M0006")
     );
-    let (_, b) = answer(
-        shared,
-        "YZKsiquc01req_r.xml",
-        &request(CLINIC, "2", Some(("202610", "202601")), KOKUHO),
-        now(),
-    );
+    let b = clinic_answer(shared, "YZK", "2", Some(("202610", "202601")), now());
     assert_eq!(
         element(&text(&b, TextEncoding::ShiftJis), "ErrorCode").as_deref(),
         Some("MOCK-M0006")
@@ -372,39 +391,13 @@ async fn pdf_results_carry_the_patient_the_drugs_and_the_checkup_values() {
     let server = TestServer::start(test_config()).await;
     let shared = &server.shared;
     consent(shared, PERSON, drug_and_checkup());
-    server.drop_request(
-        "YZKsiquc01req_01pdf.xml",
-        &request(CLINIC, "1", Some(("202401", "202611")), KOKUHO),
-    );
-    server.drop_request(
-        "TKKsiquc01req_01pdf.xml",
-        &request(CLINIC, "1", None, KOKUHO),
-    );
-    let drug_pdf = wait_for(
-        &server.res("YZKsiquc01res_01pdf.pdf"),
-        Duration::from_secs(20),
-    )
-    .await;
-    let checkup_pdf = wait_for(
-        &server.res("TKKsiquc01res_01pdf.pdf"),
-        Duration::from_secs(20),
-    )
-    .await;
+    let (drug_pdf, checkup_pdf) =
+        drop_both(&server, "01pdf", "1", Some(("202401", "202611"))).await;
     assert!(drug_pdf.starts_with(b"%PDF-") && checkup_pdf.starts_with(b"%PDF-"));
     // The same requests as XML give the drugs and values the PDF must show.
-    let (_, xml) = answer(
-        shared,
-        "YZKsiquc01req_x.xml",
-        &request(CLINIC, "2", Some(("202401", "202611")), KOKUHO),
-        now(),
-    );
+    let xml = clinic_answer(shared, "YZK", "2", Some(("202401", "202611")), now());
     let drug_xml = text(&xml, TextEncoding::ShiftJis);
-    let (_, xml) = answer(
-        shared,
-        "TKKsiquc01req_x.xml",
-        &request(CLINIC, "2", None, KOKUHO),
-        now(),
-    );
+    let xml = clinic_answer(shared, "TKK", "2", None, now());
     let checkup_xml = text(&xml, TextEncoding::ShiftJis);
     let Some(drug_text) = pdftotext(&drug_pdf) else {
         return;
@@ -657,20 +650,10 @@ async fn reports_for_other_viewers_match_the_file_answers() {
     let checkups = sim_server::medinfo::checkup_report(shared, PERSON, CLINIC, now()).unwrap();
     assert!(sim_server::medinfo::drug_report(shared, "nobody", CLINIC, now()).is_none());
     consent(shared, PERSON, drug_and_checkup());
-    let (_, xml) = answer(
-        shared,
-        "YZKsiquc01req_v.xml",
-        &request(CLINIC, "2", None, KOKUHO),
-        now(),
-    );
+    let xml = clinic_answer(shared, "YZK", "2", None, now());
     let xml = text(&xml, TextEncoding::ShiftJis);
     assert_eq!(xml.matches("<MeTrMonthInf>").count(), drugs.months.len());
-    let (_, xml) = answer(
-        shared,
-        "TKKsiquc01req_v.xml",
-        &request(CLINIC, "2", None, KOKUHO),
-        now(),
-    );
+    let xml = clinic_answer(shared, "TKK", "2", None, now());
     let xml = text(&xml, TextEncoding::ShiftJis);
     assert_eq!(
         xml.matches("<SpecificHealthCheckupInfo>").count(),

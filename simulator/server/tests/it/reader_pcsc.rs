@@ -8,7 +8,11 @@
 use sim_core::engine::CardConsents;
 use sim_server::reader::{CardKind, Mode};
 
-use crate::card::{e2e_lock, ensure_card, release_slot0, shared_sim, wait_reader};
+use std::sync::MutexGuard;
+
+use sim_server::reader::ReaderStatus;
+
+use crate::card::{Sim, e2e_lock, ensure_card, release_slot0, shared_sim, wait_reader};
 
 /// Not used by the card e2e cases, so their PIN counters stay apart.
 const PERSON: &str = "valid-kokuho";
@@ -23,7 +27,25 @@ const FLAGS: [&str; 6] = [
     "SpecificDiseasesCertificateRelatedConsFlg",
 ];
 
-fn face_count(sim: &crate::card::Sim) -> usize {
+/// Takes the machine-wide PC/SC lock, puts `person`'s card in slot 0 and empties the reader.
+/// `None` (after saying why) when the PC/SC stack is missing outside CI.
+fn ready(person: &str) -> Option<(MutexGuard<'static, ()>, &'static Sim)> {
+    let guard = e2e_lock()?;
+    let sim = shared_sim();
+    ensure_card(sim, person);
+    let _ = sim.shared.reader.remove();
+    Some((guard, sim))
+}
+
+/// The card in slot 0 on the reader, PIN mode, `pin` typed: the reader's status after it.
+fn pin_check(sim: &Sim, pin: &str) -> ReaderStatus {
+    let (shared, r) = (&sim.shared, &sim.shared.reader);
+    r.insert(shared, None, CardKind::Pcsc).expect("insert");
+    r.choose(Mode::Pin).expect("mode");
+    r.enter_pin(shared, pin).expect("pin")
+}
+
+fn face_count(sim: &Sim) -> usize {
     let face = sim.shared.oqs_dir.as_ref().expect("oqs").join("face");
     std::fs::read_dir(&face)
         .map(|d| {
@@ -35,7 +57,7 @@ fn face_count(sim: &crate::card::Sim) -> usize {
 }
 
 /// The face file `name` of the shared simulator, as text.
-fn face_xml(sim: &crate::card::Sim, name: &str) -> String {
+fn face_xml(sim: &Sim, name: &str) -> String {
     let dir = sim.shared.oqs_dir.as_ref().expect("oqs").join("face");
     let bytes = std::fs::read(dir.join(name)).expect("face file on disk");
     sim_messages::encoding::decode(&bytes)
@@ -52,12 +74,11 @@ fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
 
 #[test]
 fn e2e_reader_pin_mode_through_pcsc_writes_drug_only_consent() {
-    let Some(_guard) = e2e_lock() else { return };
-    let sim = shared_sim();
-    ensure_card(sim, PERSON);
+    let Some((_guard, sim)) = ready(PERSON) else {
+        return;
+    };
     let shared = &sim.shared;
     let r = &shared.reader;
-    let _ = r.remove();
     let s = r.insert(shared, None, CardKind::Pcsc).expect("insert");
     assert_eq!(s.screen, "choose-mode", "{s:?}");
     let s = r.choose(Mode::Pin).expect("mode");
@@ -72,45 +93,27 @@ fn e2e_reader_pin_mode_through_pcsc_writes_drug_only_consent() {
     let s = r.consent(shared, consents).expect("consent");
     assert_eq!(s.screen, "done", "{s:?}");
     r.remove().expect("remove");
-    let name = s.face_file.expect("face file");
-    let dir = shared.oqs_dir.as_ref().expect("oqs").join("face");
-    let bytes = std::fs::read(dir.join(&name)).expect("face file on disk");
-    let xml = String::from_utf8_lossy(&bytes);
-    let flags: Vec<_> = [
-        "PharmacistsInfoConsFlg",
-        "SpecificHealthCheckupsInfoConsFlg",
-        "DiagnosisInfoConsFlg",
-        "OperationInfoConsFlg",
-        "LimitApplicationCertificateRelatedConsFlg",
-        "SpecificDiseasesCertificateRelatedConsFlg",
-    ]
-    .iter()
-    .map(|f| element(&xml, f))
-    .collect();
-    assert_eq!(
-        flags,
-        [
-            Some("1"),
-            Some("0"),
-            Some("0"),
-            Some("0"),
-            Some("0"),
-            Some("0")
-        ],
-        "{xml}"
-    );
+    let xml = face_xml(sim, &s.face_file.expect("face file"));
+    let flags: Vec<_> = FLAGS.iter().map(|f| element(&xml, f)).collect();
+    let drug_only = [
+        Some("1"),
+        Some("0"),
+        Some("0"),
+        Some("0"),
+        Some("0"),
+        Some("0"),
+    ];
+    assert_eq!(flags, drug_only, "{xml}");
 }
 
 #[test]
 fn e2e_reader_three_wrong_pins_through_pcsc_lock_the_card() {
-    let Some(_guard) = e2e_lock() else { return };
-    let sim = shared_sim();
-    ensure_card(sim, LOCK_PERSON);
+    let Some((_guard, sim)) = ready(LOCK_PERSON) else {
+        return;
+    };
     let shared = &sim.shared;
     let r = &shared.reader;
-    let _ = r.remove();
-    let face = shared.oqs_dir.as_ref().expect("oqs").join("face");
-    let before = std::fs::read_dir(&face).map(|d| d.count()).unwrap_or(0);
+    let before = face_count(sim);
     r.insert(shared, None, CardKind::Pcsc).expect("insert");
     let s = r.choose(Mode::Pin).expect("mode");
     assert_eq!(s.tries_left, Some(3), "{s:?}");
@@ -124,8 +127,7 @@ fn e2e_reader_three_wrong_pins_through_pcsc_lock_the_card() {
     assert_eq!(s.message_code, Some("MOCK-R102"));
     assert!(r.consent(shared, CardConsents::default()).is_err());
     r.remove().expect("remove");
-    let after = std::fs::read_dir(&face).map(|d| d.count()).unwrap_or(0);
-    assert_eq!(before, after, "no face file");
+    assert_eq!(face_count(sim), before, "no face file");
     release_slot0();
 }
 
@@ -161,15 +163,12 @@ fn e2e_cli_reader_run_pcsc_reads_the_inserted_card() {
 
 #[test]
 fn e2e_reader_pin_mode_through_pcsc_all_consent_refused_gives_all_flags_0() {
-    let Some(_guard) = e2e_lock() else { return };
-    let sim = shared_sim();
-    ensure_card(sim, PERSON);
+    let Some((_guard, sim)) = ready(PERSON) else {
+        return;
+    };
     let shared = &sim.shared;
     let r = &shared.reader;
-    let _ = r.remove();
-    r.insert(shared, None, CardKind::Pcsc).expect("insert");
-    r.choose(Mode::Pin).expect("mode");
-    let s = r.enter_pin(shared, "1234").expect("pin");
+    let s = pin_check(sim, "1234");
     assert_eq!(s.screen, "consent", "{s:?}");
     let s = r.consent(shared, CardConsents::default()).expect("consent");
     assert_eq!(s.screen, "done", "{s:?}");
@@ -189,17 +188,14 @@ fn e2e_reader_pin_mode_through_pcsc_all_consent_refused_gives_all_flags_0() {
 
 #[test]
 fn e2e_reader_unregistered_card_through_pcsc_gets_first_registration_then_a_result() {
-    let Some(_guard) = e2e_lock() else { return };
-    let sim = shared_sim();
     let person = "unregistered-card";
-    ensure_card(sim, person);
+    let Some((_guard, sim)) = ready(person) else {
+        return;
+    };
     let shared = &sim.shared;
     let r = &shared.reader;
-    let _ = r.remove();
     let before = face_count(sim);
-    r.insert(shared, None, CardKind::Pcsc).expect("insert");
-    r.choose(Mode::Pin).expect("mode");
-    let s = r.enter_pin(shared, "1234").expect("pin");
+    let s = pin_check(sim, "1234");
     // The shared simulator lives for the whole test process: registered at most once, here.
     assert_eq!(s.screen, "register", "{s:?}");
     assert_eq!(s.person_id.as_deref(), Some(person));
@@ -231,16 +227,13 @@ fn e2e_reader_unregistered_card_through_pcsc_gets_first_registration_then_a_resu
 
 #[test]
 fn e2e_reader_revoked_certificate_through_pcsc_is_refused_without_a_file() {
-    let Some(_guard) = e2e_lock() else { return };
-    let sim = shared_sim();
-    ensure_card(sim, "revoked-certificate");
+    let Some((_guard, sim)) = ready("revoked-certificate") else {
+        return;
+    };
     let shared = &sim.shared;
     let r = &shared.reader;
-    let _ = r.remove();
     let before = face_count(sim);
-    r.insert(shared, None, CardKind::Pcsc).expect("insert");
-    r.choose(Mode::Pin).expect("mode");
-    let s = r.enter_pin(shared, "1234").expect("pin");
+    let s = pin_check(sim, "1234");
     assert_eq!(s.screen, "failed", "{s:?}");
     assert_eq!(s.message_code, Some("MOCK-R109"), "{s:?}");
     assert!(
@@ -255,12 +248,11 @@ fn e2e_reader_revoked_certificate_through_pcsc_is_refused_without_a_file() {
 
 #[test]
 fn e2e_reader_face_mode_through_pcsc_reads_the_photo_and_a_damaged_one_gives_r111() {
-    let Some(_guard) = e2e_lock() else { return };
-    let sim = shared_sim();
-    ensure_card(sim, PERSON);
+    let Some((_guard, sim)) = ready(PERSON) else {
+        return;
+    };
     let shared = &sim.shared;
     let r = &shared.reader;
-    let _ = r.remove();
     // Intact: the reader reads the 券面AP with PIN B through pcscd and opens the camera.
     r.insert(shared, None, CardKind::Pcsc).expect("insert");
     let s = r.choose(Mode::Face).expect("mode");
