@@ -915,9 +915,7 @@ fn drop_and_answer(
 ) -> anyhow::Result<(Answer, NewFiles, Vec<String>)> {
     let before = stamps(&folders.res)?;
     let is_new = |file: &String| -> bool {
-        before
-            .get(file)
-            .is_none_or(|old| stamp(&folders.res.join(file)).as_ref() != Some(old))
+        before.get(file).is_none_or(|old| stamp(&folders.res.join(file)).as_ref() != Some(old))
     };
     dropbox::write_atomically(&folders.req, name, bytes, false)?;
     let mut notes = Vec::new();

@@ -667,10 +667,7 @@ impl Sessions {
         }
         // Watched once the replay is done, so a clinic's file waiting in req/ meets the world
         // as the trainer left it.
-        session.watch = self
-            .watch
-            .get()
-            .and_then(|w| start_watcher(w, &session.run));
+        session.watch = self.watch.get().and_then(|w| start_watcher(w, &session.run));
         let view = session.view();
         self.insert(record.id.clone(), Slot::new(session));
         Ok(view)
@@ -732,12 +729,9 @@ impl Sessions {
         if let Some(id) = id
             && let Some(b) = lock(&self.broken).get(id).cloned()
         {
-            let record = Record {
-                cursor: 0,
-                ..b.record
-            };
+            let record = Record { cursor: 0, ..b.record };
             let vpcd = self.vpcd.get().cloned().unwrap_or_default();
-            let view = self.replay(&record, &vpcd)?;
+        let view = self.replay(&record, &vpcd)?;
             if let Some(store) = self.store.get() {
                 let _ = store.set_cursor(&record.id, 0);
             }
@@ -774,9 +768,7 @@ impl Sessions {
         let broken = lock(&self.broken);
         match id {
             Some(id) => broken.get(id).map(Broken::view),
-            None if self.is_empty() && broken.len() == 1 => {
-                broken.values().next().map(Broken::view)
-            }
+            None if self.is_empty() && broken.len() == 1 => broken.values().next().map(Broken::view),
             None => None,
         }
     }
@@ -809,8 +801,7 @@ impl Sessions {
     /// Every session's view, by key (broken ones too).
     pub fn list(&self) -> Vec<SessionView> {
         let sessions: Vec<_> = lock(&self.map).values().cloned().collect();
-        let mut views: Vec<SessionView> =
-            sessions.iter().map(|s| lock(&s.session).view()).collect();
+        let mut views: Vec<SessionView> = sessions.iter().map(|s| lock(&s.session).view()).collect();
         views.extend(lock(&self.broken).values().map(Broken::view));
         views.sort_by(|a, b| a.session.cmp(&b.session));
         views

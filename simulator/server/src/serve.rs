@@ -244,8 +244,9 @@ async fn restore_sessions(
     shared: &Arc<Shared>,
     dropbox_config: &DropboxConfig,
 ) -> anyhow::Result<()> {
-    let store = crate::scenario_persist::SessionStore::open(&opts.state_dir.join("state.sqlite3"))
-        .context("opening the scenario session store")?;
+    let store =
+        crate::scenario_persist::SessionStore::open(&opts.state_dir.join("state.sqlite3"))
+            .context("opening the scenario session store")?;
     shared.scenarios.persist(store);
     shared.scenarios.watch(crate::scenario_session::Watch {
         runtime: tokio::runtime::Handle::current(),
