@@ -331,6 +331,8 @@ pub struct Run {
     results: NewFiles,
     reports: Vec<StepReport>,
     last: Answer,
+    /// The 受付番号 answered to the last `bulk` step.
+    reception: Option<String>,
     faults: Faults,
     checked: Checked,
     elapsed: std::time::Duration,
@@ -421,6 +423,7 @@ impl Run {
             results: Vec::new(),
             reports: Vec::new(),
             last: Answer::Nothing,
+            reception: None,
             faults: Faults::default(),
             checked: Checked::default(),
             elapsed: std::time::Duration::ZERO,
@@ -511,6 +514,7 @@ impl Run {
             ref options,
             ref mut results,
             ref mut last,
+            ref mut reception,
             ref mut faults,
             ref mut checked,
             ..
@@ -550,6 +554,49 @@ impl Run {
                 }
                 results.extend(new);
                 *last = answer;
+                (label, None)
+            }
+            Action::Bulk(_) | Action::BulkResult(_) | Action::RegisterReference(_) => {
+                let facility = &shared.reader.settings().medical_institution_code;
+                let (name, bytes, mut label) = crate::scenario_requests::request_file(
+                    &step.action,
+                    named,
+                    clock.now(),
+                    index,
+                    facility,
+                    reception.as_deref(),
+                )
+                .with_context(|| format!("line {}: building the request", step.line))?;
+                let (answer, new, notes) =
+                    drop_and_answer(shared, folders, clock, faults, &name, &bytes)
+                        .with_context(|| format!("line {}: answering {name}", step.line))?;
+                if !notes.is_empty() {
+                    label = format!("{label} ({})", notes.join("; "));
+                }
+                if let (Action::Bulk(_), Answer::Result(_, bytes)) = (&step.action, &answer) {
+                    *reception = element(&decode(bytes), "ReceptionNumber");
+                }
+                results.extend(new);
+                *last = answer;
+                (label, None)
+            }
+            Action::WebApi(w) => {
+                let facility = &shared.reader.settings().medical_institution_code;
+                let (label, answer) =
+                    crate::scenario_requests::webapi(shared, w, named, clock.now(), facility)
+                        .with_context(|| format!("line {}: the Web API", step.line))?;
+                *last = match answer {
+                    crate::scenario_requests::WebApiAnswer::Json(bytes) => {
+                        Answer::Result(crate::scenario_requests::WEBAPI_ANSWER.into(), bytes)
+                    }
+                    crate::scenario_requests::WebApiAnswer::Error(msg, status) => Answer::Error(
+                        format!(
+                            "{} (HTTP {status})",
+                            crate::scenario_requests::WEBAPI_ANSWER
+                        ),
+                        msg.into_bytes(),
+                    ),
+                };
                 (label, None)
             }
             Action::CardCheck(c) => {
@@ -692,12 +739,18 @@ type NewFiles = Vec<(String, Vec<u8>)>;
 
 /// The elements of result `name` that differ from `want`, if any.
 fn compare(name: &str, bytes: &[u8], want: &BTreeMap<String, String>) -> Option<String> {
-    let text = without_search_echo(&decode(bytes));
+    let json = name == crate::scenario_requests::WEBAPI_ANSWER;
+    let text = match json {
+        true => String::new(),
+        false => without_search_echo(&decode(bytes)),
+    };
     let wrong: Vec<String> = want
         .iter()
         .filter_map(|(k, v)| {
             let got = if k == "ResultFile" {
                 Some(name.to_owned())
+            } else if json {
+                crate::scenario_requests::json_field(bytes, k)
             } else {
                 element(&text, k)
             };
@@ -915,7 +968,9 @@ fn drop_and_answer(
 ) -> anyhow::Result<(Answer, NewFiles, Vec<String>)> {
     let before = stamps(&folders.res)?;
     let is_new = |file: &String| -> bool {
-        before.get(file).is_none_or(|old| stamp(&folders.res.join(file)).as_ref() != Some(old))
+        before
+            .get(file)
+            .is_none_or(|old| stamp(&folders.res.join(file)).as_ref() != Some(old))
     };
     dropbox::write_atomically(&folders.req, name, bytes, false)?;
     let mut notes = Vec::new();
@@ -1086,35 +1141,7 @@ fn request_bytes(
     if let Some(info) = &d.info {
         return crate::medinfo::scenario_request(d, info, named, date, facility);
     }
-    let search = if let Some(p) = named.persons.iter().find(|p| &p.id == id) {
-        let q = p
-            .card_on(date)
-            .with_context(|| format!("{id} has no qualification"))?;
-        QualificationConfirmSearchInfo {
-            insurer_number: Some(q.insurer.as_str().to_owned()),
-            insured_card_symbol: q.card.symbol.clone(),
-            insured_identification_number: Some(q.card.number.clone()),
-            insured_branch_number: Some(q.card.branch.clone()),
-            birthdate: Some(p.birthdate.format("%Y%m%d").to_string()),
-            limit_application_certificate_related_cons_flg: None,
-            arbitrary_identifier: None,
-        }
-    } else {
-        let p = named
-            .probes
-            .iter()
-            .find(|p| &p.id == id)
-            .with_context(|| format!("no person or probe {id}"))?;
-        QualificationConfirmSearchInfo {
-            insurer_number: Some(p.insurer.clone()),
-            insured_card_symbol: p.symbol.clone(),
-            insured_identification_number: Some(p.number.clone()),
-            insured_branch_number: p.branch.clone(),
-            birthdate: Some(p.birthdate.format("%Y%m%d").to_string()),
-            limit_application_certificate_related_cons_flg: None,
-            arbitrary_identifier: None,
-        }
-    };
+    let search = search_info(id, named, date)?;
     let request = QualificationConfirmRequest {
         header: RequestHeader {
             qualification_confirmation_date: Some(date.format("%Y%m%d").to_string()),
@@ -1145,6 +1172,43 @@ fn request_bytes(
     .context("writing the request XML")
 }
 
+/// The card keys of a person (as on the card valid on `date`) or a probe, as a request's
+/// `QualificationConfirmSearchInfo`.
+pub(crate) fn search_info(
+    id: &str,
+    named: &sim_fixtures::NamedFixtures,
+    date: NaiveDate,
+) -> anyhow::Result<QualificationConfirmSearchInfo> {
+    Ok(if let Some(p) = named.persons.iter().find(|p| p.id == id) {
+        let q = p
+            .card_on(date)
+            .with_context(|| format!("{id} has no qualification"))?;
+        QualificationConfirmSearchInfo {
+            insurer_number: Some(q.insurer.as_str().to_owned()),
+            insured_card_symbol: q.card.symbol.clone(),
+            insured_identification_number: Some(q.card.number.clone()),
+            insured_branch_number: Some(q.card.branch.clone()),
+            birthdate: Some(p.birthdate.format("%Y%m%d").to_string()),
+            limit_application_certificate_related_cons_flg: None,
+            arbitrary_identifier: None,
+        }
+    } else {
+        let p = named
+            .probes
+            .iter()
+            .find(|p| p.id == id)
+            .with_context(|| format!("no person or probe {id}"))?;
+        QualificationConfirmSearchInfo {
+            insurer_number: Some(p.insurer.clone()),
+            insured_card_symbol: p.symbol.clone(),
+            insured_identification_number: Some(p.number.clone()),
+            insured_branch_number: p.branch.clone(),
+            birthdate: Some(p.birthdate.format("%Y%m%d").to_string()),
+            limit_application_certificate_related_cons_flg: None,
+            arbitrary_identifier: None,
+        }
+    })
+}
 /// A result or `.err` file as text: by its declaration, else UTF-8, else Shift_JIS.
 pub(crate) fn decode(bytes: &[u8]) -> String {
     if bytes.starts_with(b"<?xml")

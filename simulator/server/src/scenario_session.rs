@@ -6,8 +6,13 @@
 //! loaded through the admin API has its own in-process simulator — its own world (the named
 //! fixture persons), **its own virtual clock** (at the scenario's start; `advance` steps and a
 //! running clock move only it), its own faults, virtual cards and PIN counters, reader, consents,
-//! 照会番号 and shared folder in a temporary directory. So parallel CI jobs sharing one simulator
-//! load their scenarios under different keys and step them without interfering.
+//! 照会番号 and shared folder (`folder` at load, else `<served --oqs-dir>/sessions/<id>`). So
+//! parallel CI jobs sharing one simulator load their scenarios under different keys and step them
+//! without interfering.
+//!
+//! A clinic system reaches a session's world through every interface: the session's own `req/`
+//! (watched while served), the served `req/`, XML over HTTP and the Web API, by the request's
+//! `MedicalInstitutionCode` (= the session's key) or an `X-Simulator-Session: ID` header (HTTP).
 //!
 //! The one exception is the scenario of `serve --scenario FILE`: it is *attached* to the served
 //! simulator ([`Run::attached`]), so its steps act on the world, clock and shared folder a clinic
@@ -16,8 +21,12 @@
 //! removes the files its steps wrote into `res/` and `face/` (the replay writes the same names);
 //! other state of the served simulator (the journal, other persons) stays.
 //!
-//! Loading and resetting need no restart. Sessions live in memory: a restart forgets them (the
-//! script is the durable thing; load it again).
+//! Loading and resetting need no restart. Own-world sessions are stored in the state database
+//! ([`crate::scenario_persist`]) and survive a restart: loaded again and replayed to their
+//! cursor, which with the virtual clock writes the same bytes; a script that no longer loads is
+//! kept as broken (logged, shown by `GET /admin/scenario`), never fatal. Attached sessions are
+//! not stored (`serve --scenario` loads its script again; a replay onto the served world, whose
+//! state persists, would play its steps twice).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,7 +34,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use sim_scenario::{Action, Scenario};
 
 use crate::dropbox::DropboxConfig;
@@ -98,90 +106,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A session as `GET /admin/scenario` shows it.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct SessionView {
-    /// The key.
-    pub session: String,
-    /// The script file (or `<request>` for YAML sent in the request).
-    pub file: String,
-    /// Its title.
-    pub title: String,
-    /// What it shows, for people.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Its 医療機関コード.
-    pub medical_institution_code: String,
-    /// `own` (its own world) or `attached` (the served world of `serve --scenario`).
-    pub world: String,
-    /// The session's clock: Japan time `yyyy-mm-ddTHH:MM:SS`.
-    pub clock: String,
-    /// `frozen` or `running`.
-    pub clock_mode: String,
-    /// The session's shared folder (`req/`, `res/`, `face/` inside).
-    pub folder: String,
-    /// Every step, in order.
-    pub steps: Vec<StepView>,
-    /// The index of the next step (0-based; = `steps.len()` when finished).
-    pub cursor: usize,
-    /// Every step has been played.
-    pub finished: bool,
-    /// Steps played that passed, and that failed.
-    pub passed: usize,
-    /// Steps played that failed.
-    pub failed: usize,
-    /// The files that appeared in `res/` and `face/` so far, in order.
-    pub files: Vec<String>,
-    /// Set when the session is broken: a stored session whose script no longer loads after a
-    /// restart (every diagnostic). It plays nothing until reset (read again) or unloaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broken: Option<String>,
-}
-
-/// One step of a session.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct StepView {
-    /// Its index (0-based).
-    pub index: usize,
-    /// Its line in the script.
-    pub line: usize,
-    /// Its kind (`drop`, `expect-result`, `card-check`, …).
-    pub kind: String,
-    /// `pending`, `passed` or `failed`.
-    pub state: String,
-    /// What it did, once played.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// Why it failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<String>,
-}
-
-/// What `POST /admin/scenario/step` answers.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct StepOutcome {
-    /// The session.
-    pub session: String,
-    /// The step played; `None` when every step had been played already.
-    pub step: Option<StepView>,
-    /// The files that appeared in `res/` or `face/` during the step: name and text.
-    pub files: Vec<FileView>,
-    /// The session after the step.
-    pub cursor: usize,
-    /// Every step has been played.
-    pub finished: bool,
-    /// The session's clock after the step.
-    pub clock: String,
-}
-
-/// A file written by a step.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct FileView {
-    /// `res/NAME` or `face/NAME`.
-    pub name: String,
-    /// Its text (decoded by its XML declaration; lossy for other bytes).
-    pub text: String,
-}
+pub use crate::scenario_view::{FileView, SessionView, StepOutcome, StepView};
 
 /// The kind of a step, as the script names it.
 pub fn step_kind(action: &Action) -> &'static str {
@@ -199,6 +124,10 @@ pub fn step_kind(action: &Action) -> &'static str {
         Action::ExpectFace(_) => "expect-face",
         Action::ExpectReaderMessage(_) => "expect-reader-message",
         Action::Disaster(d) => d.name(),
+        Action::Bulk(_) => "bulk",
+        Action::BulkResult(_) => "bulk-result",
+        Action::RegisterReference(_) => "register-reference",
+        Action::WebApi(_) => "webapi",
         #[allow(unreachable_patterns)]
         _ => "step",
     }
@@ -593,6 +522,11 @@ impl Sessions {
         if attach.is_none() && options.folder.is_none() {
             options.folder = self.root.as_ref().map(|root| root.join(&id));
         }
+        // The session replaced stops watching before the new one watches (maybe the same folder).
+        let replaced = lock(&self.map).get(&id).map(|slot| slot.session.clone());
+        if let Some(old) = replaced {
+            lock(&old).watch = None;
+        }
         let session = Session::new(
             id.clone(),
             source,
@@ -667,7 +601,10 @@ impl Sessions {
         }
         // Watched once the replay is done, so a clinic's file waiting in req/ meets the world
         // as the trainer left it.
-        session.watch = self.watch.get().and_then(|w| start_watcher(w, &session.run));
+        session.watch = self
+            .watch
+            .get()
+            .and_then(|w| start_watcher(w, &session.run));
         let view = session.view();
         self.insert(record.id.clone(), Slot::new(session));
         Ok(view)
@@ -726,12 +663,14 @@ impl Sessions {
 
     /// Resets a session to its start (a broken one: its script read again).
     pub fn reset(&self, id: Option<&str>) -> Result<SessionView, SessionError> {
-        if let Some(id) = id
-            && let Some(b) = lock(&self.broken).get(id).cloned()
-        {
-            let record = Record { cursor: 0, ..b.record };
+        let broken = id.and_then(|id| lock(&self.broken).get(id).cloned());
+        if let Some(b) = broken {
+            let record = Record {
+                cursor: 0,
+                ..b.record
+            };
             let vpcd = self.vpcd.get().cloned().unwrap_or_default();
-        let view = self.replay(&record, &vpcd)?;
+            let view = self.replay(&record, &vpcd)?;
             if let Some(store) = self.store.get() {
                 let _ = store.set_cursor(&record.id, 0);
             }
@@ -768,7 +707,9 @@ impl Sessions {
         let broken = lock(&self.broken);
         match id {
             Some(id) => broken.get(id).map(Broken::view),
-            None if self.is_empty() && broken.len() == 1 => broken.values().next().map(Broken::view),
+            None if self.is_empty() && broken.len() == 1 => {
+                broken.values().next().map(Broken::view)
+            }
             None => None,
         }
     }
@@ -801,7 +742,8 @@ impl Sessions {
     /// Every session's view, by key (broken ones too).
     pub fn list(&self) -> Vec<SessionView> {
         let sessions: Vec<_> = lock(&self.map).values().cloned().collect();
-        let mut views: Vec<SessionView> = sessions.iter().map(|s| lock(&s.session).view()).collect();
+        let mut views: Vec<SessionView> =
+            sessions.iter().map(|s| lock(&s.session).view()).collect();
         views.extend(lock(&self.broken).values().map(Broken::view));
         views.sort_by(|a, b| a.session.cmp(&b.session));
         views
@@ -907,86 +849,4 @@ fn check_id(id: &str) -> Result<String, SessionError> {
     Ok(id.to_owned())
 }
 
-/// `--pcsc`: puts `person`'s virtual card into vpcd slot 0 and waits until pcscd sees a card.
-pub fn pcsc_insert(shared: &Shared, person: &str, face: sim_card::FaceImage) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let p = shared
-        .population
-        .person_by_id(person)
-        .with_context(|| format!("no person {person}"))?;
-    shared
-        .cards
-        .insert_with_face(&p, 0, face)
-        .with_context(|| format!("putting {person}'s card into vpcd slot 0"))?;
-    wait_for_card(true).with_context(|| {
-        format!(
-            "pcscd does not see {person}'s card (slot 0: {})",
-            serde_json::to_string(&shared.cards.list()).unwrap_or_default()
-        )
-    })
-}
-
-/// `--pcsc`: takes the card out of vpcd slot 0 and waits until pcscd sees no card.
-pub fn pcsc_remove(shared: &Shared) -> anyhow::Result<()> {
-    use anyhow::Context;
-    if shared.cards.list().iter().any(|c| c.slot == 0) {
-        shared
-            .cards
-            .remove(0)
-            .context("taking the card out of slot 0")?;
-    }
-    wait_for_card(false).context("pcscd still sees a card in slot 0")
-}
-
-/// Takes the machine-wide lock on vpcd slot 0 that the card end-to-end tests take
-/// (`$TMPDIR/sim-pcscd-slot0.lock`), waiting (and saying so) while another process holds it; held
-/// until the returned file is dropped. `scenario run --pcsc` takes it, so two jobs on one machine
-/// never share the slot.
-pub fn pcsc_machine_lock() -> anyhow::Result<std::fs::File> {
-    use anyhow::Context;
-    let path = std::env::temp_dir().join("sim-pcscd-slot0.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    if file.try_lock().is_err() {
-        eprintln!(
-            "waiting for another user of vpcd slot 0 (lock {})",
-            path.display()
-        );
-        file.lock()
-            .with_context(|| format!("locking {}", path.display()))?;
-    }
-    Ok(file)
-}
-
-/// The PC/SC name of vpcd's slot 0.
-const SLOT0_READER: &str = "Virtual PCD 00 00";
-
-/// Waits (10 s at most) until pcscd reports slot 0 with (or without) a card, through its status
-/// change events (polling connections would race pcscd's own view of the slot).
-fn wait_for_card(present: bool) -> anyhow::Result<()> {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User)
-        .map_err(|e| anyhow::anyhow!("cannot reach pcscd: {e}"))?;
-    let reader = std::ffi::CString::new(SLOT0_READER).expect("no NUL in the name");
-    let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match ctx.get_status_change(Duration::from_millis(250), &mut states) {
-            Ok(()) | Err(pcsc::Error::Timeout) => {}
-            Err(e) => anyhow::bail!("pcscd status of {SLOT0_READER}: {e}"),
-        }
-        let state = states[0].event_state();
-        let now_present =
-            state.contains(pcsc::State::PRESENT) && !state.contains(pcsc::State::MUTE);
-        if now_present == present && (present || state.contains(pcsc::State::EMPTY)) {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            anyhow::bail!("timed out after 10 s ({SLOT0_READER}: {state:?})");
-        }
-        states[0].sync_current_state();
-    }
-}
+pub use crate::scenario_pcsc::{pcsc_insert, pcsc_machine_lock, pcsc_remove};

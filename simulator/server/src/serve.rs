@@ -161,7 +161,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let shared = build_shared(&opts)?;
     let dropbox_config = dropbox_config(&opts);
-    restore_sessions(&opts, &shared, &dropbox_config).await?;
+    start_sessions(&opts, &shared, &dropbox_config).await?;
     if let Some(file) = &opts.scenario {
         let options = crate::scenario_run::RunOptions {
             pcsc: false,
@@ -219,7 +219,8 @@ pub async fn run(
     Ok(())
 }
 
-fn dropbox_config(opts: &ServeOptions) -> DropboxConfig {
+/// The file interface's settings from the configuration.
+pub fn dropbox_config(opts: &ServeOptions) -> DropboxConfig {
     let t = &opts.config.terminal;
     DropboxConfig {
         root: opts.oqs_dir.clone(),
@@ -239,14 +240,13 @@ fn dropbox_config(opts: &ServeOptions) -> DropboxConfig {
 
 /// Scenario sessions: kept in the state database, their own folders watched; those of the last
 /// run loaded again and replayed to their cursors (a broken one is logged, never fatal).
-async fn restore_sessions(
+pub async fn start_sessions(
     opts: &ServeOptions,
     shared: &Arc<Shared>,
     dropbox_config: &DropboxConfig,
 ) -> anyhow::Result<()> {
-    let store =
-        crate::scenario_persist::SessionStore::open(&opts.state_dir.join("state.sqlite3"))
-            .context("opening the scenario session store")?;
+    let store = crate::scenario_persist::SessionStore::open(&opts.state_dir.join("state.sqlite3"))
+        .context("opening the scenario session store")?;
     shared.scenarios.persist(store);
     shared.scenarios.watch(crate::scenario_session::Watch {
         runtime: tokio::runtime::Handle::current(),
