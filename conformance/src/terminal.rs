@@ -48,6 +48,13 @@ pub enum Behaviour {
     Slow(Duration),
 }
 
+/// A file: name and bytes.
+pub type NamedFile = (String, Vec<u8>);
+
+/// What a patient's check at the reader left: the face file written, if any, and the reader's
+/// last message code.
+pub type ReaderOutcome = (Option<NamedFile>, Option<String>);
+
 /// One thing a patient does at the face-auth reader.
 #[derive(Debug, Clone)]
 pub enum ReaderStep {
@@ -354,7 +361,7 @@ impl Terminal {
             _watcher: watcher,
             http: None,
         };
-        if opts.webapi && terminal.engine.is_some() {
+        if opts.webapi {
             terminal.serve_webapi()?;
         }
         Ok(terminal)
@@ -374,10 +381,13 @@ impl Terminal {
             .context("binding the Web API on loopback")?;
         let addr = listener.local_addr()?;
         let sync = self.sync.clone();
-        let Some(engine) = &self.engine else {
-            anyhow::bail!("no Web API against a running simulator");
+        let app = match (&self.engine, &self.remote) {
+            (Some(engine), _) => sim_server::http::app(engine.shared.clone()),
+            // The running simulator's Web API, for this case's session.
+            (None, Some(r)) => webapi_relay(r.sim.url.clone(), r.session.clone()),
+            (None, None) => anyhow::bail!("no Web API without an engine or a simulator"),
         };
-        let app = sim_server::http::app(engine.shared.clone()).layer(axum::middleware::from_fn(
+        let app = app.layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 let sync = sync.clone();
                 async move { record_http(sync, req, next).await }
@@ -550,7 +560,7 @@ impl Terminal {
         &self,
         person: &str,
         steps: &[ReaderStep],
-    ) -> anyhow::Result<(Option<(String, Vec<u8>)>, Option<String>)> {
+    ) -> anyhow::Result<ReaderOutcome> {
         use sim_server::reader::CardKind;
         if let Some(r) = &self.remote {
             let face = self.remote_card_check(r, &RemoteStep::card_check(person, steps))?;
@@ -656,6 +666,60 @@ async fn record_http(
     });
     sync.1.notify_all();
     axum::response::Response::from_parts(parts, axum::body::Body::from(answer))
+}
+
+/// A Web API that passes every request on to a running simulator's, for one session (the
+/// `X-Simulator-Session` header), and its answer back: the harness records both as it does on
+/// the embedded engine's.
+fn webapi_relay(base: String, session: String) -> axum::Router {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (client, base, session) = (client.clone(), base.clone(), session.clone());
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let path = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
+            let mut out = hyper::Request::builder()
+                .method(parts.method.clone())
+                .uri(format!("{}{path}", base.trim_end_matches('/')))
+                .header("x-simulator-session", session);
+            for (k, v) in &parts.headers {
+                if k != axum::http::header::HOST && k != axum::http::header::CONTENT_LENGTH {
+                    out = out.header(k, v);
+                }
+            }
+            let answer = match out.body(Full::new(body)) {
+                Ok(r) => client.request(r).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match answer {
+                Ok(response) => {
+                    let (parts, body) = response.into_parts();
+                    let bytes = body
+                        .collect()
+                        .await
+                        .map(|b| b.to_bytes())
+                        .unwrap_or_default();
+                    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+                }
+                Err(e) => axum::response::Response::builder()
+                    .status(502)
+                    .body(axum::body::Body::from(format!(
+                        "the running simulator's Web API: {e}\n"
+                    )))
+                    .unwrap_or_default(),
+            }
+        }
+    })
 }
 
 /// Removes what a previous case left in a user-given shared folder (regular files only).

@@ -11,7 +11,7 @@ use crate::checks::Check;
 use crate::expected::{self, Expected};
 use crate::proto::{Outcome, Via};
 use crate::runner::{Ctx, HarnessError};
-use crate::terminal::ReaderStep;
+use crate::terminal::{ReaderOutcome, ReaderStep};
 
 /// The reader steps of one patient; the face file it wrote (an error if it wrote one against the
 /// world's design, or none when one was due).
@@ -20,7 +20,7 @@ fn at_reader(
     person: &str,
     steps: &[ReaderStep],
     want_file: bool,
-) -> Result<(Option<(String, Vec<u8>)>, Option<String>), HarnessError> {
+) -> Result<ReaderOutcome, HarnessError> {
     let (face, message) = ctx.term.reader_steps(person, steps)?;
     match (&face, want_file) {
         (Some((name, _)), false) => Err(HarnessError(format!(

@@ -82,7 +82,9 @@ fn the_reference_clinic_passes_against_a_running_simulator_and_faults_still_fail
         cfg.simulator = Some(sim.clone());
         run_case(&cfg, case(id).unwrap(), &named)
     };
-    for id in ["QC-1.03", "QC-3.01", "QC-4.04", "QC-5.04", "QC-7.03"] {
+    for id in [
+        "QC-1.03", "QC-3.01", "QC-4.04", "QC-5.04", "QC-6.01", "QC-7.03",
+    ] {
         let r = run("", id);
         assert_eq!(
             r.status,
