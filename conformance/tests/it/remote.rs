@@ -133,3 +133,24 @@ fn http_get(url: &str) -> String {
         String::from_utf8_lossy(&bytes).into_owned()
     })
 }
+
+#[test]
+fn every_cases_script_is_a_valid_scenario() {
+    let known = sim_scenario::Known::fixtures().unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+        .unwrap()
+        .and_hms_opt(9, 30, 0)
+        .unwrap();
+    let mut runnable = 0;
+    for c in conformance::cases::CASES {
+        let Ok(steps) = conformance::remote::script(c.id) else {
+            continue;
+        };
+        runnable += 1;
+        let yaml = conformance::remote::scenario_yaml(c.id, start, "1311234567", &steps);
+        if let Err(d) = sim_scenario::parse(c.id, &yaml, &known) {
+            panic!("{}: {d:?}\n{yaml}", c.id);
+        }
+    }
+    assert_eq!(runnable, conformance::cases::CASES.len() - 2);
+}
