@@ -114,7 +114,8 @@ pub const CASES: &[Case] = &[
             "KEY-INSURER",
             "KEY-BRANCH",
             "KEY-CARD",
-            "RES-VALID"
+            "RES-VALID",
+            "RES-CORRELATE"
         ],
     ),
     Case::new(
@@ -166,7 +167,8 @@ pub const CASES: &[Case] = &[
             "KEY-INSURER",
             "KEY-BRANCH",
             "KEY-CARD",
-            "RES-VALID"
+            "RES-VALID",
+            "RES-CORRELATE"
         ],
     ),
     Case::new(
@@ -174,7 +176,14 @@ pub const CASES: &[Case] = &[
         Suite::Single,
         "Two patients in a row are not mixed up",
         "Two patients (valid-shaho-honnin, elderly-70-74) are checked one after the other: each request has its own name and ArbitraryFileIdentifier, and each patient gets the result of their own request.",
-        rules!["HDR-DATE", "KEY-CARD", "RES-VALID", "RES-CORRELATE"],
+        rules![
+            "HDR-DATE",
+            "KEY-CARD",
+            "RES-VALID",
+            "RES-CORRELATE",
+            "KEY-INSURER",
+            "KEY-BRANCH"
+        ],
     ),
     Case::new(
         "QC-1.08",
@@ -194,7 +203,8 @@ pub const CASES: &[Case] = &[
             "KEY-BRANCH",
             "KEY-CARD",
             "RES-VALID",
-            "RES-ENCODING"
+            "RES-ENCODING",
+            "RES-CORRELATE"
         ],
     ),
     Case::new(
@@ -202,35 +212,68 @@ pub const CASES: &[Case] = &[
         Suite::Encoding,
         "UTF-8 result",
         "The terminal is set to write UTF-8 results (CharacterCodeIdentifier 0): the SUT decodes by the declaration, and the name and kana come out intact.",
-        rules!["HDR-DATE", "KEY-CARD", "RES-VALID", "RES-ENCODING"],
+        rules![
+            "HDR-DATE",
+            "KEY-CARD",
+            "RES-VALID",
+            "RES-ENCODING",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "RES-CORRELATE"
+        ],
     ),
     Case::new(
         "QC-3.01",
         Suite::Errors,
         "Request rejected with an .err file",
         "The terminal rejects the request: it reappears in res/ beside an .err file. The SUT shows the .err code and records nothing as checked.",
-        rules!["HDR-DATE", "KEY-CARD", "RES-ERR"],
+        rules![
+            "HDR-DATE",
+            "KEY-CARD",
+            "RES-ERR",
+            "KEY-INSURER",
+            "KEY-BRANCH"
+        ],
     ),
     Case::new(
         "QC-3.02",
         Suite::Errors,
         "Maintenance: SegmentOfResult 9",
         "The terminal is in a maintenance window and answers SegmentOfResult 9 with ErrorCode and ErrorMessage; the SUT shows them and records no eligibility.",
-        rules!["HDR-DATE", "KEY-CARD", "RES-SEG9"],
+        rules![
+            "HDR-DATE",
+            "KEY-CARD",
+            "RES-SEG9",
+            "KEY-INSURER",
+            "KEY-BRANCH"
+        ],
     ),
     Case::new(
         "QC-3.03",
         Suite::Errors,
         "Slow terminal",
         "The terminal answers only after --slow-ms (1.5 s by default): the SUT waits for the result without asking again and records it.",
-        rules!["HDR-DATE", "KEY-CARD", "POLL-WAIT", "RES-VALID"],
+        rules![
+            "HDR-DATE",
+            "KEY-CARD",
+            "POLL-WAIT",
+            "RES-VALID",
+            "KEY-INSURER",
+            "KEY-BRANCH"
+        ],
     ),
     Case::new(
         "QC-3.04",
         Suite::Errors,
         "Mistyped insurer number: ProcessingResultStatus 2",
         "The patient's insurer number fails its 検証番号 (probe check-digit-error): the result has ProcessingResultStatus 2 with a ProcessingResultCode; the SUT shows the code and records nothing as valid.",
-        rules!["HDR-DATE", "KEY-CARD", "RES-STATUS"],
+        rules![
+            "HDR-DATE",
+            "KEY-CARD",
+            "RES-STATUS",
+            "KEY-INSURER",
+            "KEY-BRANCH"
+        ],
     ),
     Case::new(
         "QC-4.01",
@@ -265,7 +308,14 @@ pub const CASES: &[Case] = &[
         Suite::Face,
         "PIN locked, face locked: fall back to the insurance card",
         "valid-shaho-honnin enters a wrong PIN three times (MOCK-R102), then fails the face match until it locks (MOCK-R104): neither writes a face file, and the SUT takes in nothing. Reception then checks the insurance card: an ordinary OQSsiquc01req_ with the card's keys, recorded valid.",
-        rules!["READER-NOFILE", "HDR-DATE", "KEY-CARD", "RES-VALID"],
+        rules![
+            "READER-NOFILE",
+            "HDR-DATE",
+            "KEY-CARD",
+            "RES-VALID",
+            "KEY-INSURER",
+            "KEY-BRANCH"
+        ],
     ),
     Case::new(
         "QC-5.01",
@@ -288,7 +338,15 @@ pub const CASES: &[Case] = &[
         Suite::Bulk,
         "照会番号 registered, then carried by a single check",
         "The SUT registers its chart number as 照会番号 for valid-shaho-honnin (OQSsiimm01req_); a later check of the patient gets a result with ReferenceNumber, which the SUT records.",
-        rules!["HDR-DATE", "KEY-CARD", "IMM-REQUEST", "IMM-RESULT"],
+        rules![
+            "HDR-DATE",
+            "KEY-CARD",
+            "IMM-REQUEST",
+            "IMM-RESULT",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "RES-VALID"
+        ],
     ),
     Case::new(
         "QC-5.03",
@@ -303,6 +361,14 @@ pub const CASES: &[Case] = &[
             "IMM-RESULT",
             "FACE-CONSUME",
             "FACE-RECORD",
+            "XML-ENVELOPE",
+            "NO-MYNUMBER",
+            "HDR-DATE",
+            "HDR-MIC",
+            "HDR-AFI",
+            "KEY-INSURER",
+            "KEY-BRANCH",
+            "KEY-CARD",
         ],
     ),
     Case::new(
@@ -366,14 +432,28 @@ pub const CASES: &[Case] = &[
         Suite::Consent,
         "No 限度額 information without consent",
         "A patient with a 限度額適用認定証 (limit-certificate) does not consent: the request has LimitApplicationCertificateRelatedConsFlg 0, the result carries no 限度額 information, and the SUT shows no 区分.",
-        rules!["HDR-DATE", "KEY-CARD", "CONSENT-LIMIT", "RES-VALID"],
+        rules![
+            "HDR-DATE",
+            "KEY-CARD",
+            "CONSENT-LIMIT",
+            "RES-VALID",
+            "KEY-INSURER",
+            "KEY-BRANCH"
+        ],
     ),
     Case::new(
         "QC-7.02",
         Suite::Consent,
         "限度額 information with consent",
         "The same patient consents: the request has LimitApplicationCertificateRelatedConsFlg 1 and the SUT shows the 区分 the result carries.",
-        rules!["HDR-DATE", "KEY-CARD", "CONSENT-LIMIT", "RES-VALID"],
+        rules![
+            "HDR-DATE",
+            "KEY-CARD",
+            "CONSENT-LIMIT",
+            "RES-VALID",
+            "KEY-INSURER",
+            "KEY-BRANCH"
+        ],
     ),
     Case::new(
         "QC-7.03",
