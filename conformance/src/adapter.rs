@@ -409,17 +409,46 @@ impl Session for ManualSession {
                 self.wait_answers(1, timeout).map(|()| ok)
             }
             Request::RunBulk(b) => {
+                let what = match b.kind {
+                    crate::proto::BulkKind::Qualification => format!(
+                        "the bulk check for tomorrow's {} patient(s): {}",
+                        b.patients.len(),
+                        b.patients
+                            .iter()
+                            .map(|p| p.patient.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    kind => format!(
+                        "the {} bulk check with {}",
+                        match kind {
+                            crate::proto::BulkKind::Home => "訪問診療等 (OQSmuhvq)",
+                            crate::proto::BulkKind::Online => "オンライン診療等 (OQSmuonq)",
+                            _ => "医療扶助 (OQSmutic)",
+                        },
+                        serde_json::to_string(&b.criteria).unwrap_or_default()
+                    ),
+                };
                 say(format!(
-                    "Run the bulk check for tomorrow's {} patient(s): {}. Waiting up to {} s…",
-                    b.patients.len(),
-                    b.patients
-                        .iter()
-                        .map(|p| p.patient.clone())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    "Run {what}. Waiting up to {} s…",
                     timeout.as_secs()
                 ));
                 self.wait_answers(2, timeout).map(|()| ok)
+            }
+            Request::ViewMedicalInfo(v) => {
+                say(format!(
+                    "Open the {} of patient {} ({}). Waiting up to {} s for the request, if the system sends one…",
+                    match v.kind {
+                        crate::proto::MedicalKind::Drug => "drug information (薬剤情報)",
+                        crate::proto::MedicalKind::Checkup => "checkup information (特定健診情報)",
+                    },
+                    v.patient,
+                    describe_card(&v.card),
+                    timeout.as_secs()
+                ));
+                // Without consent the system may rightly send nothing.
+                let _ = self.wait_answers(1, timeout);
+                Ok(ok)
             }
             Request::ReadFace => {
                 say("A card check at the reader has written a file into face/: let the system take it in, then type what it shows as JSON (a Recorded object) or press Enter for nothing.".into());

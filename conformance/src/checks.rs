@@ -521,7 +521,126 @@ pub fn request_checks(obs: &Observed, kind: MessageKind, exp: &Expect<'_>) -> Ve
             out.extend(header_checks(obs, exp, true));
             out.extend(key_checks(obs, exp, "ReferenceNumberRegistrationInfo"));
         }
+        MessageKind::DrugInformation | MessageKind::CheckupInformation => {
+            out.extend(header_checks(obs, exp, false));
+            out.extend(medical_request_checks(obs, exp));
+        }
         _ => out.extend(header_checks(obs, exp, false)),
     }
+    out
+}
+
+/// The checks of a drug or checkup request (`YZKsiquc01req_`, `TKKsiquc01req_`, §2.6): the
+/// header keys under their own names (`InsuranceCardSymbol`, `InsuredPersonIdentificationNumber`,
+/// `BranchNumber`), and the body (`FileCategory` 1–4 for drugs, 1–2 for checkups; `StartDate` /
+/// `EndDate` `yyyyMM`, in order, not after this month).
+pub fn medical_request_checks(obs: &Observed, exp: &Expect<'_>) -> Vec<Check> {
+    let file = format!("req/{}", obs.name);
+    let text = text_of(&obs.bytes);
+    let header = element(&text, "MessageHeader").unwrap_or_default();
+    let body = element(&text, "MessageBody").unwrap_or_default();
+    let checkup = obs.kind() == Some(MessageKind::CheckupInformation);
+    let mut out = Vec::new();
+    let insurer = element(&header, "InsurerNumber").unwrap_or_default();
+    let digits = insurer.trim_start_matches(' ');
+    let insurer_ok = insurer.chars().count() == 8
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits.len() == 8 || digits.len() == 6);
+    out.push(
+        if insurer_ok {
+            Check::pass("KEY-INSURER", "8 characters")
+        } else {
+            Check::fail(
+                "KEY-INSURER",
+                format!("InsurerNumber {insurer:?} is not 8 characters"),
+            )
+        }
+        .with(&file, excerpt("InsurerNumber", &insurer)),
+    );
+    let branch = element(&header, "BranchNumber").filter(|b| !b.is_empty());
+    if let Some(b) = &branch {
+        out.push(
+            if b.len() == 2 && b.bytes().all(|c| c.is_ascii_digit()) {
+                Check::pass("KEY-BRANCH", "2 digits")
+            } else {
+                Check::fail("KEY-BRANCH", format!("BranchNumber {b:?} is not 2 digits"))
+            }
+            .with(&file, excerpt("BranchNumber", b)),
+        );
+    }
+    let mut card_problems = Vec::new();
+    if let Some(card) = exp.cards.first() {
+        let eq = |a: Option<String>, b: Option<&str>| {
+            key(a.as_deref().unwrap_or("")) == key(b.unwrap_or(""))
+        };
+        if !eq(Some(insurer.clone()), Some(&card.insurer_number))
+            || !eq(
+                element(&header, "InsuranceCardSymbol"),
+                card.symbol.as_deref(),
+            )
+            || !eq(
+                element(&header, "InsuredPersonIdentificationNumber"),
+                Some(&card.number),
+            )
+        {
+            card_problems.push(format!(
+                "the header does not carry the card's keys under InsurerNumber, InsuranceCardSymbol, InsuredPersonIdentificationNumber (保険者番号 {}, 番号 {})",
+                card.insurer_number, card.number
+            ));
+        }
+        if card.branch.is_some() && branch.is_none() {
+            card_problems.push("the card's 枝番 was not sent as BranchNumber".into());
+        }
+    }
+    out.push(
+        Check::from_problems("KEY-CARD", card_problems, "the keys of the card on file")
+            .with(&file, compact(&header)),
+    );
+    let mut problems = Vec::new();
+    let category = element(&body, "FileCategory");
+    let allowed: &[&str] = if checkup {
+        &["1", "2"]
+    } else {
+        &["1", "2", "3", "4"]
+    };
+    match category.as_deref().map(str::trim) {
+        Some(c) if allowed.contains(&c) => {}
+        Some(c) => problems.push(format!(
+            "FileCategory {c:?}: {} allows {}",
+            if checkup { "TKK" } else { "YZK" },
+            allowed.join(", ")
+        )),
+        None => problems.push("FileCategory is missing".into()),
+    }
+    let this_month = exp.today.get(..6).unwrap_or("");
+    let month = |tag: &str, problems: &mut Vec<String>| -> Option<String> {
+        let v = element(&body, tag)?;
+        let ok = v.len() == 6
+            && v.bytes().all(|b| b.is_ascii_digit())
+            && matches!(v[4..].parse::<u32>(), Ok(1..=12));
+        if !ok {
+            problems.push(format!("{tag} {v:?} is not yyyyMM"));
+            return None;
+        }
+        if v.as_str() > this_month {
+            problems.push(format!("{tag} {v} is after this month ({this_month})"));
+        }
+        Some(v)
+    };
+    let start = month("StartDate", &mut problems);
+    let end = month("EndDate", &mut problems);
+    if let (Some(s), Some(e)) = (&start, &end)
+        && s > e
+    {
+        problems.push(format!("StartDate {s} is after EndDate {e}"));
+    }
+    out.push(
+        Check::from_problems(
+            "MEDINFO-REQUEST",
+            problems,
+            "FileCategory and period well formed",
+        )
+        .with(&file, compact(&body)),
+    );
     out
 }

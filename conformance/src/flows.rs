@@ -7,11 +7,15 @@ use sim_messages::MessageKind;
 use crate::checks::{self, Check, Expect, element, elements, text_of};
 use crate::expected::{self, Expected};
 use crate::proto::{
-    BulkPatient, Card, CheckCard, Outcome, Recorded, RegisterReference, ReportQuery, Request,
-    RunBulk, Via,
+    BulkCriteria, BulkKind, BulkPatient, Card, CheckCard, MedicalKind, Outcome, Recorded,
+    RegisterReference, ReportQuery, Request, RunBulk, Via,
 };
 use crate::runner::{Ctx, HarnessError};
 use crate::terminal::{Behaviour, Observed};
+
+mod criteria;
+mod medinfo;
+mod reader;
 
 type Flow = Result<(), HarnessError>;
 
@@ -33,14 +37,59 @@ pub fn run(ctx: &mut Ctx<'_>, id: &str) -> Flow {
         "QC-3.04" => single_expecting(ctx, "check-digit-error", "-"),
         "QC-4.01" => face_once(ctx),
         "QC-4.02" => face_limit(ctx),
+        "QC-4.03" => reader::all_refused(ctx),
+        "QC-4.04" => reader::first_registration(ctx),
+        "QC-4.05" => reader::locked_then_card(ctx),
         "QC-5.01" => bulk(ctx),
         "QC-5.02" => reference_then_check(ctx),
         "QC-5.03" => reference_then_face(ctx),
+        "QC-5.04" => criteria::criteria_bulk(
+            ctx,
+            &criteria::CriteriaCase {
+                kind: BulkKind::Home,
+                criteria: BulkCriteria {
+                    consent_from: Some(first_of_month(&ctx.today)),
+                    consent_to: Some(ctx.today.clone()),
+                    ..BulkCriteria::default()
+                },
+                listed: "valid-kouki",
+            },
+        ),
+        "QC-5.05" => criteria::criteria_bulk(
+            ctx,
+            &criteria::CriteriaCase {
+                kind: BulkKind::Online,
+                criteria: BulkCriteria {
+                    examination_from: Some(first_of_month(&ctx.today)),
+                    examination_to: Some(ctx.today.clone()),
+                    ..BulkCriteria::default()
+                },
+                listed: "elderly-70-74",
+            },
+        ),
+        "QC-5.06" => criteria::criteria_bulk(
+            ctx,
+            &criteria::CriteriaCase {
+                kind: BulkKind::MedicalAid,
+                criteria: BulkCriteria {
+                    month: Some(ctx.today.chars().take(6).collect()),
+                    ..BulkCriteria::default()
+                },
+                listed: "medical-aid",
+            },
+        ),
         "QC-6.01" => webapi(ctx),
         "QC-7.01" => limit_consent(ctx, false),
         "QC-7.02" => limit_consent(ctx, true),
+        "QC-7.03" => medinfo::only_with_consent(ctx, MedicalKind::Drug),
+        "QC-7.04" => medinfo::only_with_consent(ctx, MedicalKind::Checkup),
         other => Err(HarnessError(format!("case {other} has no flow"))),
     }
+}
+
+/// `yyyyMM01` of a `yyyyMMdd` day.
+fn first_of_month(day: &str) -> String {
+    format!("{}01", day.chars().take(6).collect::<String>())
 }
 
 /// One check at reception as it went.
@@ -314,14 +363,14 @@ fn two_in_a_row(ctx: &mut Ctx<'_>) -> Flow {
 }
 
 fn single_failing(ctx: &mut Ctx<'_>, behaviour: Behaviour) -> Flow {
-    ctx.term.set_behaviour(behaviour);
+    ctx.term.set_behaviour(behaviour)?;
     let checked = check_card(ctx, "P0005", "valid-shaho-honnin", Via::File, false)?;
     conclude(ctx, &checked)?;
     Ok(())
 }
 
 fn slow(ctx: &mut Ctx<'_>) -> Flow {
-    ctx.term.set_behaviour(Behaviour::Slow(ctx.cfg.slow));
+    ctx.term.set_behaviour(Behaviour::Slow(ctx.cfg.slow))?;
     let before = ctx.term.observed().len();
     let checked = check_card(ctx, "P0006", "valid-shaho-honnin", Via::File, false)?;
     let count = ctx
@@ -603,7 +652,9 @@ fn bulk(ctx: &mut Ctx<'_>) -> Flow {
     }
     let before = ctx.term.observed().len();
     ctx.call(Request::RunBulk(RunBulk {
+        kind: BulkKind::Qualification,
         patients: patients.clone(),
+        criteria: None,
     }))?;
     // A SUT that keeps polling shows itself in the quiet time.
     ctx.term.settle(
@@ -684,8 +735,69 @@ fn bulk(ctx: &mut Ctx<'_>) -> Flow {
         }
         return Ok(());
     };
-    for d in &downloads {
-        let mut c = checks::file_checks(d, MessageKind::BulkQualificationDownload);
+    let final_at = poll_checks(
+        ctx,
+        &downloads,
+        &reception,
+        MessageKind::BulkQualificationDownload,
+    );
+    // Each patient's record against the unit for their card.
+    let Some(final_download) = final_at.map(|i| downloads[i]) else {
+        return Ok(());
+    };
+    let (fname, fbytes) = final_download.answer_file().cloned().unwrap_or_default();
+    let parsed =
+        sim_messages::xml::read_document::<sim_messages::muquc::BulkDownloadResult>(&fbytes)
+            .map_err(|e| HarnessError(format!("reading res/{fname}: {e}")))?
+            .0;
+    let units = parsed.body.map(|b| b.units).unwrap_or_default();
+    for p in &patients {
+        let recorded = report(ctx, &p.patient)?;
+        let unit = units.iter().find(|u| {
+            u.qualification_confirm_search_info
+                .as_ref()
+                .is_some_and(|s| checks::same_card(s, &p.card))
+        });
+        let Some(unit) = unit else {
+            if keys_ok(ctx) {
+                return Err(HarnessError(format!(
+                    "res/{fname} has no unit for {}",
+                    p.patient
+                )));
+            }
+            continue;
+        };
+        let want = Expected::from_parts(
+            &format!("res/{fname} (unit of {})", p.patient),
+            "1",
+            None,
+            Some((
+                unit.processing_result_status.as_str(),
+                unit.processing_result_code.as_deref(),
+                unit.qualification_validity.as_deref(),
+                unit.results.clone(),
+            )),
+        );
+        let mut c = expected::compare(recorded.as_ref(), &want, Some(&p.card.insurer_number));
+        if c.ok {
+            c.rule = "BULK-UNITS".into();
+        }
+        ctx.push([c]);
+    }
+    Ok(())
+}
+
+/// The checks on the downloads of one bulk job: their files, POLL-RETRY (asked again after
+/// SegmentOfResult 2, for the job's ReceptionNumber) and POLL-LIMITS (paused, bounded, stopped at
+/// the answer). The index of the final download, if one came.
+fn poll_checks(
+    ctx: &mut Ctx<'_>,
+    downloads: &[&Observed],
+    reception: &str,
+    kind: MessageKind,
+) -> Option<usize> {
+    for d in downloads {
+        let mut c = checks::file_checks(d, kind);
         c.retain(|c| !c.ok);
         ctx.push(c);
     }
@@ -699,9 +811,9 @@ fn bulk(ctx: &mut Ctx<'_>) -> Flow {
         })
         .collect();
     let mut retry = Vec::new();
-    for d in &downloads {
+    for d in downloads {
         let sent = element(&text_of(&d.bytes), "ReceptionNumber");
-        if sent.as_deref() != Some(reception.as_str()) {
+        if sent.as_deref() != Some(reception) {
             retry.push(format!(
                 "{} asks for {:?}, the job is {reception}",
                 d.name, sent
@@ -778,50 +890,7 @@ fn bulk(ctx: &mut Ctx<'_>) -> Flow {
         "paused between downloads and stopped at the answer",
     )
     .with("req/", timeline.join("; "))]);
-    // Each patient's record against the unit for their card.
-    let Some(final_download) = final_at.map(|i| downloads[i]) else {
-        return Ok(());
-    };
-    let (fname, fbytes) = final_download.answer_file().cloned().unwrap_or_default();
-    let parsed =
-        sim_messages::xml::read_document::<sim_messages::muquc::BulkDownloadResult>(&fbytes)
-            .map_err(|e| HarnessError(format!("reading res/{fname}: {e}")))?
-            .0;
-    let units = parsed.body.map(|b| b.units).unwrap_or_default();
-    for p in &patients {
-        let recorded = report(ctx, &p.patient)?;
-        let unit = units.iter().find(|u| {
-            u.qualification_confirm_search_info
-                .as_ref()
-                .is_some_and(|s| checks::same_card(s, &p.card))
-        });
-        let Some(unit) = unit else {
-            if keys_ok(ctx) {
-                return Err(HarnessError(format!(
-                    "res/{fname} has no unit for {}",
-                    p.patient
-                )));
-            }
-            continue;
-        };
-        let want = Expected::from_parts(
-            &format!("res/{fname} (unit of {})", p.patient),
-            "1",
-            None,
-            Some((
-                unit.processing_result_status.as_str(),
-                unit.processing_result_code.as_deref(),
-                unit.qualification_validity.as_deref(),
-                unit.results.clone(),
-            )),
-        );
-        let mut c = expected::compare(recorded.as_ref(), &want, Some(&p.card.insurer_number));
-        if c.ok {
-            c.rule = "BULK-UNITS".into();
-        }
-        ctx.push([c]);
-    }
-    Ok(())
+    final_at
 }
 
 fn webapi(ctx: &mut Ctx<'_>) -> Flow {

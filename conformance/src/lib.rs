@@ -7,7 +7,8 @@
 //!   [`expected`]: what an answer calls for.
 //! - [`proto`], [`adapter`]: the adapter contract and its three transports.
 //! - [`runner`], [`flows`]: running cases; [`report`], [`signed`]: the reports;
-//!   [`expectations`]: known deviations.
+//!   [`expectations`]: known deviations; [`remote`]: `--simulator URL`, a running simulator
+//!   instead of the embedded engine.
 
 pub mod adapter;
 pub mod cases;
@@ -16,6 +17,7 @@ pub mod expectations;
 pub mod expected;
 pub mod flows;
 pub mod proto;
+pub mod remote;
 pub mod report;
 pub mod rules;
 pub mod runner;

@@ -62,6 +62,24 @@ struct RunArgs {
     /// removed before each case. For manual mode, where the SUT is pointed at a fixed folder.
     #[arg(long, value_name = "DIR")]
     oqs_dir: Option<PathBuf>,
+    /// Play the terminal with this running simulator (`simulator serve`, e.g.
+    /// http://127.0.0.1:8370) instead of the embedded engine: each case is a scenario session of
+    /// its own there, and the SUT uses that session's shared folder (on this machine).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CONFORMANCE_SIMULATOR",
+        conflicts_with = "oqs_dir"
+    )]
+    simulator: Option<String>,
+    /// The running simulator's operator token (`serve --admin-token`).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SIM_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
     /// Only these cases or suites (ids or suite names; repeat or separate with commas).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
@@ -235,6 +253,13 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     cfg.processing_answers = args.processing_answers;
     cfg.settle = Duration::from_millis(args.settle_ms);
     cfg.oqs_dir = args.oqs_dir.clone();
+    cfg.simulator = args
+        .simulator
+        .as_ref()
+        .map(|url| conformance::remote::RemoteSimulator {
+            url: url.clone(),
+            token: args.admin_token.clone(),
+        });
 
     let selected: Vec<&cases::Case> = CASES
         .iter()

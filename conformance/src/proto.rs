@@ -1,7 +1,7 @@
 //! The adapter contract: what the harness asks the system under test (SUT) to do, and what the SUT
 //! answers. One JSON object per line in each direction (command adapter: the SUT's stdin and
 //! stdout), or one JSON object per HTTP POST (HTTP adapter). `conformance/schema/` holds the same
-//! contract as JSON Schema; the reference clinic (`src/bin/reference-clinic.rs`) implements it.
+//! contract as JSON Schema; the reference clinic (`src/bin/reference-clinic/`) implements it.
 //!
 //! Every request carries an `id`; the reply echoes it. Values travel exactly as the interface
 //! spells them: dates `yyyyMMdd`, numbers as strings.
@@ -35,6 +35,8 @@ pub enum Request {
     RunBulk(RunBulk),
     /// Register the clinic's patient number (照会番号) for a patient.
     RegisterReferenceNumber(RegisterReference),
+    /// A doctor opens the patient's drug history or checkup results (薬剤情報・特定健診情報).
+    ViewMedicalInfo(ViewMedicalInfo),
     /// Say what the SUT recorded (and shows on screen) for a patient.
     Report(ReportQuery),
     /// The case is over; the SUT may exit.
@@ -104,8 +106,92 @@ pub struct CheckCard {
 /// `run-bulk`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunBulk {
-    /// Tomorrow's patients.
+    /// Which bulk check (default: the qualification check of tomorrow's appointments).
+    #[serde(default, skip_serializing_if = "BulkKind::is_qualification")]
+    pub kind: BulkKind,
+    /// Tomorrow's patients (`qualification` only).
+    #[serde(default)]
     pub patients: Vec<BulkPatient>,
+    /// What the terminal is to select by (`home`, `online`, `medical-aid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<BulkCriteria>,
+}
+
+/// The bulk checks (一括照会).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum BulkKind {
+    /// `OQSmuquc`: by the card keys of each patient.
+    #[default]
+    Qualification,
+    /// `OQSmuhvq`: 訪問診療等, the patients who consented in a date range.
+    Home,
+    /// `OQSmuonq`: オンライン診療等, by consent or examination date range.
+    Online,
+    /// `OQSmutic`: 医療扶助, the recipients with a 医療券 of a month.
+    MedicalAid,
+}
+
+impl BulkKind {
+    /// The default kind.
+    pub fn is_qualification(&self) -> bool {
+        *self == BulkKind::Qualification
+    }
+}
+
+/// The selection of a criteria bulk check; dates `yyyyMMdd`, month `yyyyMM`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct BulkCriteria {
+    /// 同意日 from (`home`; `online` by consent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_from: Option<String>,
+    /// 同意日 to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_to: Option<String>,
+    /// 診察日 from (`online` by examination).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examination_from: Option<String>,
+    /// 診察日 to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examination_to: Option<String>,
+    /// 診療年月 (`medical-aid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<String>,
+}
+
+/// Which medical information.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MedicalKind {
+    /// 薬剤情報 (`YZKsiquc01req_`).
+    Drug,
+    /// 特定健診情報 (`TKKsiquc01req_`).
+    Checkup,
+}
+
+/// `view-medical-info`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewMedicalInfo {
+    /// The SUT's patient id.
+    pub patient: String,
+    /// The card on file.
+    pub card: Card,
+    /// Drugs or checkups.
+    pub kind: MedicalKind,
+}
+
+/// What the SUT shows of the drug or checkup information.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MedicalShown {
+    /// Any of it is on screen.
+    pub shown: bool,
+    /// How many: drug lines (`DrugInf`) or checkups (`SpecificHealthCheckupInfo`); for a PDF,
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<u32>,
+    /// What staff are told instead (no consent, the terminal's MessageContents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// One patient of a bulk check.
@@ -216,6 +302,18 @@ pub struct Recorded {
     /// The error text shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// 保険者証区分 (InsuredCardClassification; `A1` for 医療扶助).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_classification: Option<String>,
+    /// 医療券・調剤券 shown (MedicalTicketInfo), 医療扶助 only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medical_tickets: Option<u32>,
+    /// The drug information shown, once asked for (`view-medical-info`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drug: Option<MedicalShown>,
+    /// The checkup information shown, once asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkup: Option<MedicalShown>,
 }
 
 impl Recorded {
@@ -234,6 +332,10 @@ impl Recorded {
             reference_number: None,
             error_code: None,
             error_message: None,
+            card_classification: None,
+            medical_tickets: None,
+            drug: None,
+            checkup: None,
         }
     }
 }

@@ -38,6 +38,10 @@ pub struct RunConfig {
     pub settle: Duration,
     /// A shared folder to use instead of a temporary one (manual mode).
     pub oqs_dir: Option<PathBuf>,
+    /// A running simulator to play the terminal instead of the embedded engine.
+    pub simulator: Option<crate::remote::RemoteSimulator>,
+    /// Tells this run's sessions on a running simulator from another run's.
+    pub run_id: String,
 }
 
 impl RunConfig {
@@ -54,6 +58,8 @@ impl RunConfig {
             processing_answers: 1,
             settle: Duration::from_millis(300),
             oqs_dir: None,
+            simulator: None,
+            run_id: format!("{:08x}", rand::random::<u32>()),
         }
     }
 }
@@ -205,6 +211,7 @@ fn action_name(r: &Request) -> &'static str {
         Request::ReadFace => "read-face",
         Request::RunBulk(_) => "run-bulk",
         Request::RegisterReferenceNumber(_) => "register-reference-number",
+        Request::ViewMedicalInfo(_) => "view-medical-info",
         Request::Report(_) => "report",
         Request::Bye => "bye",
     }
@@ -224,6 +231,7 @@ fn terminal_options(cfg: &RunConfig, case: &Case) -> TerminalOptions {
         bulk_processing_polls: cfg.processing_answers + 1,
         oqs_dir: cfg.oqs_dir.clone(),
         webapi: case.suite == Suite::Webapi,
+        remote: None,
     }
 }
 
@@ -245,8 +253,25 @@ pub fn run_case(cfg: &RunConfig, case: &Case, named: &sim_fixtures::NamedFixture
         result.reason = Some(why.into());
         return result;
     }
+    let mut options = terminal_options(cfg, case);
+    if let Some(sim) = &cfg.simulator {
+        match crate::remote::script(case.id) {
+            Ok(steps) => {
+                options.remote = Some(crate::terminal::RemoteCase {
+                    sim: sim.clone(),
+                    session: format!("conformance-{}-{}", cfg.run_id, case.id),
+                    case: case.id.into(),
+                    steps,
+                });
+            }
+            Err(why) => {
+                result.reason = Some(format!("not available with --simulator: {why}"));
+                return result;
+            }
+        }
+    }
     let outcome = (|| -> Result<(Vec<Check>, String), HarnessError> {
-        let term = Terminal::start(&terminal_options(cfg, case))?;
+        let term = Terminal::start(&options)?;
         let hello = Hello {
             protocol: PROTOCOL,
             case: case.id.into(),

@@ -5,6 +5,10 @@
 //! can make the terminal misbehave (`.err`, maintenance, slow answers, a bulk job still
 //! processing).
 //!
+//! Against a running simulator (`--simulator URL`, [`crate::remote`]) there is no engine: the
+//! worker relays each request into the case's session folder on that simulator and brings its
+//! answer back; reader checks and faults are steps of the session's script.
+//!
 //! Requests are seen through file events (inotify): a final name that appears by a rename is a
 //! careful write; a final name that is created and then written is a write in place, answered only
 //! once the writer closes it. A scan every tick catches what events miss.
@@ -28,6 +32,8 @@ use sim_server::dropbox::{self, Folders};
 use sim_server::serve::{ServeOptions, build_shared};
 use sim_server::shared::Shared;
 
+use crate::remote::{RemoteSimulator, RemoteStep};
+
 /// How the terminal answers single checks (`OQSsiquc01req_`) in the current case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Behaviour {
@@ -40,6 +46,28 @@ pub enum Behaviour {
     Maintenance,
     /// The answer comes this late (wall time: the SUT waits in real time).
     Slow(Duration),
+}
+
+/// A file: name and bytes.
+pub type NamedFile = (String, Vec<u8>);
+
+/// What a patient's check at the reader left: the face file written, if any, and the reader's
+/// last message code.
+pub type ReaderOutcome = (Option<NamedFile>, Option<String>);
+
+/// One thing a patient does at the face-auth reader.
+#[derive(Debug, Clone)]
+pub enum ReaderStep {
+    /// Choose 顔認証 / 暗証番号 / 目視.
+    Mode(sim_server::reader::Mode),
+    /// Enter a PIN.
+    Pin(String),
+    /// The camera's verdict.
+    Face(bool),
+    /// Answer 初回登録 (保険証利用登録).
+    Register(bool),
+    /// Answer the consent screens: the categories consented to (`drug`, `limit`…).
+    Consent(Vec<String>),
 }
 
 /// Settings of one terminal.
@@ -57,6 +85,75 @@ pub struct TerminalOptions {
     pub oqs_dir: Option<PathBuf>,
     /// Serve the Web API.
     pub webapi: bool,
+    /// Use this session of a running simulator instead of the embedded engine.
+    pub remote: Option<RemoteCase>,
+}
+
+/// A case's session on a running simulator (`--simulator URL`).
+#[derive(Debug, Clone)]
+pub struct RemoteCase {
+    /// The simulator.
+    pub sim: RemoteSimulator,
+    /// The session key.
+    pub session: String,
+    /// The case id (the script's title).
+    pub case: String,
+    /// The case's script.
+    pub steps: Vec<RemoteStep>,
+}
+
+/// The embedded engine: the simulator's state and its clock.
+struct Engine {
+    shared: Arc<Shared>,
+    clock: Arc<VirtualClock>,
+}
+
+/// A loaded session and what is left of its script.
+struct RemoteSession {
+    sim: RemoteSimulator,
+    session: String,
+    /// The session's shared folder, where the simulator answers.
+    folder: PathBuf,
+    steps: Mutex<std::collections::VecDeque<RemoteStep>>,
+}
+
+impl RemoteSession {
+    /// Plays the next step of the script, which must be `step`.
+    fn play(&self, step: &RemoteStep) -> anyhow::Result<crate::remote::StepOutcome> {
+        let next = self
+            .steps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front();
+        match next {
+            Some(n) if &n == step => self.sim.step(&self.session),
+            Some(n) => anyhow::bail!(
+                "the case's script (conformance/src/remote.rs) is out of step: it has {}, the flow does {}",
+                n.yaml().trim(),
+                step.yaml().trim()
+            ),
+            None => anyhow::bail!(
+                "the case's script (conformance/src/remote.rs) has no step left for {}",
+                step.yaml().trim()
+            ),
+        }
+    }
+
+    /// Moves the session's clock on while a bulk job runs, if the script has an advance next.
+    fn advance(&self) {
+        let next = {
+            let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
+            match steps.front() {
+                Some(RemoteStep::Advance(_)) => steps.pop_front(),
+                _ => None,
+            }
+        };
+        if next.is_some()
+            && let Err(e) = self.sim.step(&self.session)
+        {
+            tracing::warn!(error = %format!("{e:#}"), "advancing the session's clock failed");
+        }
+    }
 }
 
 /// A request file as the terminal saw it.
@@ -131,10 +228,10 @@ pub struct Terminal {
     pub folders: Folders,
     /// The shared folder root.
     pub root: PathBuf,
-    /// The simulator's state.
-    pub shared: Arc<Shared>,
-    /// Its clock.
-    pub clock: Arc<VirtualClock>,
+    /// The embedded engine (`None` against a running simulator).
+    engine: Option<Engine>,
+    /// The session on a running simulator.
+    remote: Option<Arc<RemoteSession>>,
     /// Base URL of the Web API (empty when not served).
     pub webapi_url: String,
     sync: SyncState,
@@ -163,18 +260,42 @@ impl Terminal {
             Some(dir) => dir.clone(),
             None => temp.path().join("oqs"),
         };
-        let mut config = Config::default_config();
-        config.population.size = 0;
-        config.terminal.response_delay_ms = [0, 0];
-        config.terminal.fsync = false;
-        config.terminal.result_encoding = opts.result_encoding.clone();
-        config.reader.medical_institution_code = opts.medical_institution_code.clone();
-        config.bulk.base_ms = u64::from(opts.bulk_processing_polls) * 1000;
-        config.bulk.per_unit_ms = 0.0;
-        let clock = Arc::new(VirtualClock::new(opts.now, false));
-        let mut serve = ServeOptions::new(config, root.clone(), temp.path().join("state"));
-        serve.clock = clock.clone();
-        let shared = build_shared(&serve).context("building the simulator")?;
+        let (engine, remote) = match &opts.remote {
+            Some(r) => {
+                let yaml = crate::remote::scenario_yaml(
+                    &r.case,
+                    opts.now,
+                    &opts.medical_institution_code,
+                    &r.steps,
+                );
+                let view = r
+                    .sim
+                    .load(&r.session, &yaml)
+                    .with_context(|| format!("loading session {} into the simulator", r.session))?;
+                let session = RemoteSession {
+                    sim: r.sim.clone(),
+                    session: view.session.clone(),
+                    folder: PathBuf::from(view.folder),
+                    steps: Mutex::new(r.steps.iter().cloned().collect()),
+                };
+                (None, Some(Arc::new(session)))
+            }
+            None => {
+                let mut config = Config::default_config();
+                config.population.size = 0;
+                config.terminal.response_delay_ms = [0, 0];
+                config.terminal.fsync = false;
+                config.terminal.result_encoding = opts.result_encoding.clone();
+                config.reader.medical_institution_code = opts.medical_institution_code.clone();
+                config.bulk.base_ms = u64::from(opts.bulk_processing_polls) * 1000;
+                config.bulk.per_unit_ms = 0.0;
+                let clock = Arc::new(VirtualClock::new(opts.now, false));
+                let mut serve = ServeOptions::new(config, root.clone(), temp.path().join("state"));
+                serve.clock = clock.clone();
+                let shared = build_shared(&serve).context("building the simulator")?;
+                (Some(Engine { shared, clock }), None)
+            }
+        };
         let folders = Folders::create(&root)?;
         if opts.oqs_dir.is_some() {
             empty_folders(&folders)?;
@@ -187,7 +308,16 @@ impl Terminal {
                 let _ = tx.send(e);
             }
         }) {
-            Ok(mut w) => match w.watch(&folders.req, RecursiveMode::NonRecursive) {
+            Ok(mut w) => match w
+                .watch(&folders.req, RecursiveMode::NonRecursive)
+                .and_then(|()| {
+                    // Against a running simulator the answers are seen as they are written.
+                    if remote.is_some() {
+                        w.watch(&folders.res, RecursiveMode::NonRecursive)
+                    } else {
+                        Ok(())
+                    }
+                }) {
                 Ok(()) => Some(w),
                 Err(e) => {
                     tracing::warn!(error = %e, "no file events on req/; scanning only");
@@ -200,13 +330,16 @@ impl Terminal {
             }
         };
         let worker = Worker {
-            shared: shared.clone(),
+            engine: engine.as_ref().map(|e| Engine {
+                shared: e.shared.clone(),
+                clock: e.clock.clone(),
+            }),
+            remote: remote.clone(),
             folders: Folders {
                 req: folders.req.clone(),
                 res: folders.res.clone(),
                 face: folders.face.clone(),
             },
-            clock: clock.clone(),
             sync: sync.clone(),
             stop: stop.clone(),
             events: watcher.is_some(),
@@ -219,8 +352,8 @@ impl Terminal {
             _temp: Some(temp),
             folders,
             root,
-            shared,
-            clock,
+            engine,
+            remote,
             webapi_url: String::new(),
             sync,
             stop,
@@ -248,7 +381,13 @@ impl Terminal {
             .context("binding the Web API on loopback")?;
         let addr = listener.local_addr()?;
         let sync = self.sync.clone();
-        let app = sim_server::http::app(self.shared.clone()).layer(axum::middleware::from_fn(
+        let app = match (&self.engine, &self.remote) {
+            (Some(engine), _) => sim_server::http::app(engine.shared.clone()),
+            // The running simulator's Web API, for this case's session.
+            (None, Some(r)) => webapi_relay(r.sim.url.clone(), r.session.clone()),
+            (None, None) => anyhow::bail!("no Web API without an engine or a simulator"),
+        };
+        let app = app.layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 let sync = sync.clone();
                 async move { record_http(sync, req, next).await }
@@ -267,9 +406,50 @@ impl Terminal {
         Ok(())
     }
 
-    /// Sets how single checks are answered from now on.
-    pub fn set_behaviour(&self, behaviour: Behaviour) {
+    /// Sets how single checks are answered from now on (against a running simulator: the
+    /// session's `fault:` step).
+    pub fn set_behaviour(&self, behaviour: Behaviour) -> anyhow::Result<()> {
+        if let Some(r) = &self.remote {
+            let step = match behaviour {
+                Behaviour::Err => RemoteStep::FaultErr,
+                Behaviour::Maintenance => RemoteStep::FaultMaintenance,
+                other => anyhow::bail!("{other:?} is not available against a running simulator"),
+            };
+            r.play(&step)?;
+            return Ok(());
+        }
         lock(&self.sync).behaviour = behaviour;
+        Ok(())
+    }
+
+    /// The embedded engine, or why there is none.
+    fn engine(&self) -> anyhow::Result<&Engine> {
+        self.engine
+            .as_ref()
+            .context("no embedded engine against a running simulator")
+    }
+
+    /// A card check played as the session's next step: the face file it wrote, if any.
+    fn remote_card_check(
+        &self,
+        remote: &RemoteSession,
+        step: &RemoteStep,
+    ) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+        let outcome = remote.play(step)?;
+        let Some(name) = outcome
+            .files
+            .iter()
+            .find_map(|f| f.name.strip_prefix("face/"))
+        else {
+            return Ok(None);
+        };
+        // The face file comes into the SUT's face/ as the simulator wrote it.
+        let theirs = remote.folder.join("face").join(name);
+        let bytes = std::fs::read(&theirs)
+            .with_context(|| format!("reading the simulator's face/{name}"))?;
+        let _ = std::fs::remove_file(&theirs);
+        dropbox::write_atomically(&self.folders.face, name, &bytes, false)?;
+        Ok(Some((name.to_owned(), bytes)))
     }
 
     /// Every request answered so far, in order.
@@ -331,7 +511,17 @@ impl Terminal {
     /// file written, name and bytes.
     pub fn card_check(&self, person: &str, consents: &[&str]) -> anyhow::Result<(String, Vec<u8>)> {
         use sim_server::reader::{CardKind, Mode};
-        let shared = &self.shared;
+        if let Some(r) = &self.remote {
+            let steps = [
+                ReaderStep::Mode(Mode::Face),
+                ReaderStep::Face(true),
+                ReaderStep::Consent(consents.iter().map(|s| (*s).to_owned()).collect()),
+            ];
+            return self
+                .remote_card_check(r, &RemoteStep::card_check(person, &steps))?
+                .with_context(|| format!("the reader wrote no face file for {person}"));
+        }
+        let shared = &self.engine()?.shared;
         let reader = &shared.reader;
         let run = || -> anyhow::Result<sim_server::reader::ReaderStatus> {
             let mut status = reader.insert(shared, Some(person), CardKind::Mynumber)?;
@@ -363,6 +553,55 @@ impl Terminal {
         Ok((name, bytes))
     }
 
+    /// A patient at the face-auth reader going through `steps` with `person`'s My Number Card
+    /// (then the card is taken off): the face file written, if any, and the reader's last message
+    /// code (`MOCK-R102`…).
+    pub fn reader_steps(
+        &self,
+        person: &str,
+        steps: &[ReaderStep],
+    ) -> anyhow::Result<ReaderOutcome> {
+        use sim_server::reader::CardKind;
+        if let Some(r) = &self.remote {
+            let face = self.remote_card_check(r, &RemoteStep::card_check(person, steps))?;
+            return Ok((face, None));
+        }
+        let shared = &self.engine()?.shared;
+        let reader = &shared.reader;
+        let run = || -> anyhow::Result<sim_server::reader::ReaderStatus> {
+            let mut status = reader.insert(shared, Some(person), CardKind::Mynumber)?;
+            for step in steps {
+                if status.screen == "failed" || status.screen == "done" {
+                    break;
+                }
+                status = match step {
+                    ReaderStep::Mode(m) => reader.choose(*m)?,
+                    ReaderStep::Pin(pin) => reader.enter_pin(shared, pin)?,
+                    ReaderStep::Face(matched) => reader.face(shared, *matched)?,
+                    ReaderStep::Register(yes) => reader.register(shared, *yes)?,
+                    ReaderStep::Consent(names) => {
+                        let answers = sim_server::reader::parse_consents(names)
+                            .map_err(anyhow::Error::msg)?;
+                        reader.consent(shared, answers)?
+                    }
+                };
+            }
+            Ok(status)
+        };
+        let outcome = run();
+        let _ = reader.remove();
+        let status = outcome?;
+        let face = match status.face_file {
+            Some(name) => {
+                let bytes = std::fs::read(self.folders.face.join(&name))
+                    .with_context(|| format!("reading face/{name}"))?;
+                Some((name, bytes))
+            }
+            None => None,
+        };
+        Ok((face, status.message_code.map(str::to_owned)))
+    }
+
     /// The names in `dir` that are not hidden.
     pub fn list(dir: &Path) -> Vec<String> {
         list(dir)
@@ -379,7 +618,21 @@ impl Drop for Terminal {
             let _ = tx.send(());
             runtime.shutdown_timeout(Duration::from_secs(1));
         }
-        self.shared.journal.flush();
+        if let Some(e) = &self.engine {
+            e.shared.journal.flush();
+        }
+        if let Some(r) = &self.remote {
+            match r.sim.unload(&r.session) {
+                // The session's own folder (`<oqs-dir>/sessions/<id>`) is this case's scratch.
+                Ok(()) if r.folder.file_name().and_then(|n| n.to_str()) == Some(&r.session) => {
+                    let _ = std::fs::remove_dir_all(&r.folder);
+                }
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::warn!(session = %r.session, error = %format!("{e:#}"), "unloading the session failed");
+                }
+            }
+        }
     }
 }
 
@@ -415,6 +668,60 @@ async fn record_http(
     axum::response::Response::from_parts(parts, axum::body::Body::from(answer))
 }
 
+/// A Web API that passes every request on to a running simulator's, for one session (the
+/// `X-Simulator-Session` header), and its answer back: the harness records both as it does on
+/// the embedded engine's.
+fn webapi_relay(base: String, session: String) -> axum::Router {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (client, base, session) = (client.clone(), base.clone(), session.clone());
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let path = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
+            let mut out = hyper::Request::builder()
+                .method(parts.method.clone())
+                .uri(format!("{}{path}", base.trim_end_matches('/')))
+                .header("x-simulator-session", session);
+            for (k, v) in &parts.headers {
+                if k != axum::http::header::HOST && k != axum::http::header::CONTENT_LENGTH {
+                    out = out.header(k, v);
+                }
+            }
+            let answer = match out.body(Full::new(body)) {
+                Ok(r) => client.request(r).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match answer {
+                Ok(response) => {
+                    let (parts, body) = response.into_parts();
+                    let bytes = body
+                        .collect()
+                        .await
+                        .map(|b| b.to_bytes())
+                        .unwrap_or_default();
+                    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+                }
+                Err(e) => axum::response::Response::builder()
+                    .status(502)
+                    .body(axum::body::Body::from(format!(
+                        "the running simulator's Web API: {e}\n"
+                    )))
+                    .unwrap_or_default(),
+            }
+        }
+    })
+}
+
 /// Removes what a previous case left in a user-given shared folder (regular files only).
 fn empty_folders(folders: &Folders) -> anyhow::Result<()> {
     for dir in [&folders.req, &folders.res, &folders.face] {
@@ -431,15 +738,20 @@ fn empty_folders(folders: &Folders) -> anyhow::Result<()> {
 
 impl Worker {
     /// The simulator's own answer (`dropbox::answer`); its files, from the journal.
-    fn simulator_answer(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-        dropbox::answer(&self.shared, &self.folders, name, false)?;
-        self.shared.journal.flush();
-        let newest = self.shared.journal.list(8, None)?;
+    fn simulator_answer(
+        &self,
+        e: &Engine,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        dropbox::answer(&e.shared, &self.folders, name, false)?;
+        e.shared.journal.flush();
+        let newest = e.shared.journal.list(8, None)?;
         let entry = newest
             .iter()
             .find(|e| e.channel == "file" && e.request_name == name)
             .with_context(|| format!("no journal entry for {name}"))?;
-        let full = self
+        let full = e
             .shared
             .journal
             .get(entry.id)?
@@ -453,12 +765,17 @@ impl Worker {
     }
 
     /// The `.err` fault: the request moves to `res/` beside an `.err` with the maintenance code.
-    fn reject(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    fn reject(
+        &self,
+        e: &Engine,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         let rejection = sim_core::engine::Rejection {
             key: sim_messages::ErrorKey::TerminalMaintenance,
             detail: "the conformance harness rejects this request (case: .err)".into(),
         };
-        let err = self.shared.engine.err_text(name, &rejection);
+        let err = e.shared.engine.err_text(name, &rejection);
         let err_name = sim_messages::file_name::err_file_name(name);
         dropbox::write_atomically(&self.folders.res, &err_name, &err, false)?;
         std::fs::rename(self.folders.req.join(name), self.folders.res.join(name))
@@ -467,18 +784,23 @@ impl Worker {
     }
 
     /// A maintenance window: SegmentOfResult 9 with the catalogue's maintenance code, no body.
-    fn maintenance(&self, name: &str, bytes: &[u8]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    fn maintenance(
+        &self,
+        e: &Engine,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
         use sim_messages::siquc01::{QualificationConfirmResult, ResultHeader};
         let parsed = RequestFileName::parse(name)?;
         let text = crate::checks::text_of(bytes);
         let el = |tag: &str| crate::checks::element(&text, tag);
-        let config = self.shared.engine.config();
+        let config = e.shared.engine.config();
         let entry = config
             .catalogue
             .get(sim_messages::ErrorKey::TerminalMaintenance);
         let result = QualificationConfirmResult {
             header: ResultHeader {
-                process_execution_time: self.clock.now().format("%Y%m%d%H%M%S").to_string(),
+                process_execution_time: e.clock.now().format("%Y%m%d%H%M%S").to_string(),
                 qualification_confirmation_date: el("QualificationConfirmationDate"),
                 medical_institution_code: el("MedicalInstitutionCode"),
                 arbitrary_file_identifier: el("ArbitraryFileIdentifier"),
@@ -495,7 +817,7 @@ impl Worker {
             },
             body: None,
         };
-        let out = self.shared.engine.write(&result);
+        let out = e.shared.engine.write(&result);
         let result_name = parsed.result_name();
         dropbox::write_atomically(&self.folders.res, &result_name, &out, false)?;
         std::fs::remove_file(self.folders.req.join(name))
@@ -505,9 +827,10 @@ impl Worker {
 }
 
 struct Worker {
-    shared: Arc<Shared>,
+    /// Answers requests (embedded); `None`: a running simulator answers, the worker observes.
+    engine: Option<Engine>,
+    remote: Option<Arc<RemoteSession>>,
     folders: Folders,
-    clock: Arc<VirtualClock>,
     sync: SyncState,
     stop: Arc<AtomicBool>,
     events: bool,
@@ -610,30 +933,14 @@ impl Worker {
             (state.behaviour, state.in_place.remove(name))
         };
         let kind = RequestFileName::parse(name).ok().map(|n| n.kind);
-        let single = kind == Some(MessageKind::SingleQualification);
         // The answer's files are known from what was written, never by listing res/ afterwards:
         // the SUT may take them away at once.
-        let outcome = match behaviour {
-            Behaviour::Err if single => self.reject(name, &bytes),
-            Behaviour::Maintenance if single => self.maintenance(name, &bytes),
-            _ => {
-                if let Behaviour::Slow(delay) = behaviour
-                    && single
-                {
-                    let until = Instant::now() + delay;
-                    while Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
-                        std::thread::sleep(
-                            TICK.min(until.saturating_duration_since(Instant::now())),
-                        );
-                    }
-                }
-                if kind == Some(MessageKind::BulkQualificationDownload) {
-                    // Each download finds the job one second further on: it is ready after
-                    // `bulk_processing_polls` downloads.
-                    self.clock.advance(chrono::Duration::seconds(1));
-                }
-                self.simulator_answer(name, &bytes)
-            }
+        let outcome = match (&self.engine, &self.remote) {
+            (Some(engine), _) => self.embedded_answer(engine, behaviour, kind, name, &bytes),
+            (None, Some(remote)) => self.relay(remote, kind, name, &bytes),
+            (None, None) => Err(anyhow::anyhow!(
+                "the terminal has neither an engine nor a simulator"
+            )),
         };
         let answer = match &outcome {
             Ok(files) => files.clone(),
@@ -654,6 +961,130 @@ impl Worker {
         self.sync.1.notify_all();
     }
 }
+
+impl Worker {
+    /// The embedded engine's answer, as the case's behaviour has it.
+    fn embedded_answer(
+        &self,
+        engine: &Engine,
+        behaviour: Behaviour,
+        kind: Option<MessageKind>,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        let single = kind == Some(MessageKind::SingleQualification);
+        match behaviour {
+            Behaviour::Err if single => self.reject(engine, name, bytes),
+            Behaviour::Maintenance if single => self.maintenance(engine, name, bytes),
+            _ => {
+                if let Behaviour::Slow(delay) = behaviour
+                    && single
+                {
+                    let until = Instant::now() + delay;
+                    while Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
+                        std::thread::sleep(
+                            TICK.min(until.saturating_duration_since(Instant::now())),
+                        );
+                    }
+                }
+                if is_download(kind) {
+                    // Each download finds the job one second further on: it is ready after
+                    // `bulk_processing_polls` downloads.
+                    engine.clock.advance(chrono::Duration::seconds(1));
+                }
+                self.simulator_answer(engine, name, bytes)
+            }
+        }
+    }
+
+    /// Against a running simulator: the request goes on into the session's `req/` (the harness
+    /// keeps the SUT's folder to itself, so it sees every byte as the SUT wrote it and nothing is
+    /// raced for), the simulator answers it there, and the answer comes back into the SUT's
+    /// `res/` as the simulator wrote it: the result, or the `.err` with the request moved beside
+    /// it.
+    fn relay(
+        &self,
+        remote: &RemoteSession,
+        kind: Option<MessageKind>,
+        name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+        if is_download(kind) {
+            // Each download finds the job further on, as on the embedded terminal.
+            remote.advance();
+        }
+        let theirs = Folders {
+            req: remote.folder.join("req"),
+            res: remote.folder.join("res"),
+            face: remote.folder.join("face"),
+        };
+        dropbox::write_atomically(&theirs.req, name, bytes, false)
+            .with_context(|| format!("handing {name} to the simulator"))?;
+        let err_name = sim_messages::file_name::err_file_name(name);
+        let result_stem = RequestFileName::parse(name)
+            .map(|n| n.result_name_with_extension(""))
+            .unwrap_or_else(|_| name.replacen("req_", "res_", 1));
+        let deadline = Instant::now() + REMOTE_ANSWER_WAIT;
+        let files = loop {
+            let names = list(&theirs.res);
+            if names.contains(&err_name) {
+                // The request is moved to res/ after the .err is written.
+                let moved = theirs.res.join(name);
+                while !moved.exists() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                break vec![err_name.clone(), name.to_owned()];
+            }
+            if let Some(result) = names.iter().find(|n| n.starts_with(&result_stem)) {
+                break vec![result.clone()];
+            }
+            if Instant::now() >= deadline || self.stop.load(Ordering::SeqCst) {
+                anyhow::bail!(
+                    "the simulator did not answer {name} within {} s",
+                    REMOTE_ANSWER_WAIT.as_secs()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let mut answer = Vec::new();
+        for f in &files {
+            let path = theirs.res.join(f);
+            let b =
+                std::fs::read(&path).with_context(|| format!("reading the simulator's res/{f}"))?;
+            let _ = std::fs::remove_file(&path);
+            answer.push((f.clone(), b));
+        }
+        let ours = self.folders.req.join(name);
+        for (f, b) in &answer {
+            if f == name {
+                std::fs::rename(&ours, self.folders.res.join(name))
+                    .with_context(|| format!("moving {name} into res/"))?;
+            } else {
+                dropbox::write_atomically(&self.folders.res, f, b, false)?;
+            }
+        }
+        if !answer.iter().any(|(f, _)| f == name) {
+            std::fs::remove_file(&ours).with_context(|| format!("removing req/{name}"))?;
+        }
+        Ok(answer)
+    }
+}
+
+/// The 02 download of a bulk job (any kind).
+fn is_download(kind: Option<MessageKind>) -> bool {
+    matches!(
+        kind,
+        Some(
+            MessageKind::BulkQualificationDownload
+                | MessageKind::HomeVisitDownload
+                | MessageKind::OnlineDownload
+                | MessageKind::MedicalAidDownload
+        )
+    )
+}
+
+/// How long the running simulator may take to answer one request.
+const REMOTE_ANSWER_WAIT: Duration = Duration::from_secs(30);
 
 /// The name of `path` if it is a final (not temporary or hidden) name directly in `req`.
 fn final_name(req: &Path, path: &Path) -> Option<String> {

@@ -5,6 +5,7 @@
 mod checks;
 mod cli;
 mod http_adapter;
+mod remote;
 mod reports;
 mod schema;
 mod selftest;

@@ -23,6 +23,17 @@ fn every_action_and_every_recorded_field_is_in_the_schemas() {
         Request::Report(ReportQuery {
             patient: "P".into(),
         }),
+        Request::ViewMedicalInfo(conformance::proto::ViewMedicalInfo {
+            patient: "P".into(),
+            card: conformance::proto::Card {
+                insurer_number: "06139018".into(),
+                symbol: None,
+                number: "1".into(),
+                branch: None,
+                birthdate: "19800101".into(),
+            },
+            kind: conformance::proto::MedicalKind::Drug,
+        }),
     ] {
         let v = serde_json::to_value(&r).expect("json");
         let action = v["action"].as_str().expect("action").to_owned();
@@ -31,7 +42,7 @@ fn every_action_and_every_recorded_field_is_in_the_schemas() {
             "{action} not in the request schema"
         );
     }
-    assert_eq!(actions.len(), 7);
+    assert_eq!(actions.len(), 8);
     let reply = schema("adapter-reply.schema.json");
     let fields = reply["$defs"]["recorded"]["properties"]
         .as_object()
@@ -48,6 +59,15 @@ fn every_action_and_every_recorded_field_is_in_the_schemas() {
     full.reference_number = Some("x".into());
     full.error_code = Some("x".into());
     full.error_message = Some("x".into());
+    full.card_classification = Some("A1".into());
+    full.medical_tickets = Some(1);
+    let shown = conformance::proto::MedicalShown {
+        shown: true,
+        items: Some(1),
+        message: Some("x".into()),
+    };
+    full.drug = Some(shown.clone());
+    full.checkup = Some(shown);
     let v = serde_json::to_value(&full).expect("json");
     for key in v.as_object().expect("object").keys() {
         assert!(fields.contains_key(key), "{key} not in the reply schema");

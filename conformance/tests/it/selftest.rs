@@ -54,6 +54,7 @@ fn the_table_names_known_cases_and_every_fault() {
         "deletes-face-unread",
         "non-atomic-writes",
         "my-number-in-identifier",
+        "shows-stale-medical-info",
     ] {
         assert!(faults.contains(f), "no table entry for --fault {f}");
     }
@@ -158,5 +159,17 @@ fn reference_passes_and_each_faulty_client_fails_exactly_its_cases() {
         .filter(|r| r.status == Status::Pending)
         .count();
     assert_eq!(ran + pending, CASES.len());
+    // A case's rule list names every rule its checks are reported under (for a correct SUT).
+    for r in reference {
+        let case = conformance::cases::case(&r.id).expect("case");
+        for c in &r.checks {
+            assert!(
+                case.rules.contains(&c.rule.as_str()),
+                "{}: a check under {} is not in its rules",
+                r.id,
+                c.rule
+            );
+        }
+    }
     println!("reference clinic: {ran} passed, {pending} pending");
 }

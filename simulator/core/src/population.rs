@@ -10,6 +10,7 @@
 //! ([`Population::birthdate`], [`Population::person_id`], [`Population::is_active_on`]) build
 //! nothing.
 
+mod batch;
 mod binary;
 mod records;
 mod text;
@@ -24,6 +25,7 @@ use crate::insurer::{Insurer, InsurerNumber};
 use crate::keys::normalize_key;
 use crate::person::{Person, Sex};
 use crate::qualification::Qualification;
+pub use batch::Batch;
 pub use binary::BinaryError;
 use records::{Extra, Other, PersonRec, QualRec, day};
 use text::{NONE, Strings};
@@ -58,6 +60,9 @@ pub enum PopulationError {
     /// More persons or qualifications than the index can address.
     #[error("the population is too large to index")]
     TooLarge,
+    /// A batch made for another population.
+    #[error("the batch of persons was made for another population")]
+    ForeignBatch,
 }
 
 impl From<text::Full> for PopulationError {
@@ -67,8 +72,9 @@ impl From<text::Full> for PopulationError {
 }
 
 /// Persons, insurers and the card-key index.
-#[derive(Default)]
 pub struct Population {
+    /// Tells this population's batches from others' ([`Batch`]).
+    tag: u64,
     insurers: Vec<Insurer>,
     insurer_index: BTreeMap<InsurerNumber, u32>,
     strings: Strings,
@@ -81,6 +87,26 @@ pub struct Population {
     by_id: HashTable<u32>,
     by_key: HashTable<u32>,
     hasher: DefaultHashBuilder,
+}
+
+impl Default for Population {
+    fn default() -> Population {
+        Population {
+            tag: batch::new_tag(),
+            insurers: Vec::new(),
+            insurer_index: BTreeMap::new(),
+            strings: Strings::default(),
+            id_bytes: String::new(),
+            id_ends: Vec::new(),
+            persons: Vec::new(),
+            others: Vec::new(),
+            quals: Vec::new(),
+            extras: Vec::new(),
+            by_id: HashTable::new(),
+            by_key: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Population {
@@ -131,6 +157,10 @@ fn id_at<'a>(bytes: &'a str, ends: &[u32], i: u32) -> &'a str {
 }
 
 impl Population {
+    fn tag(&self) -> u64 {
+        self.tag
+    }
+
     /// Builds and checks a population.
     pub fn new(
         insurers: Vec<Insurer>,

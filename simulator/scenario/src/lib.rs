@@ -36,12 +36,14 @@
 pub mod disaster;
 mod model;
 mod parse;
+mod requests;
 
 pub use model::{
     Action, CONSENT_NAMES, CardCheck, ClockSpec, DropRequest, Encoding, Fault, FaultScope,
     InfoKind, MedicalInfoDrop, RESULT_ELEMENTS, ReaderMode, Scenario, Step, Target, World,
 };
 pub use parse::{Diagnostic, Known, parse, parse_duration, parse_file};
+pub use requests::{BulkDownload, BulkUpload, Reception, ReferenceRegistration, WebApiCheck};
 
 /// Why a scenario cannot be used.
 #[derive(Debug, thiserror::Error)]

@@ -76,6 +76,14 @@ pub enum Action {
     ExpectReaderMessage(Option<String>),
     /// A disaster-mode step (`disaster-…`, `expect-disaster-audit`).
     Disaster(crate::disaster::DisasterStep),
+    /// A bulk 一括照会 upload (`bulk`).
+    Bulk(crate::requests::BulkUpload),
+    /// A bulk download by 受付番号 (`bulk-result`).
+    BulkResult(crate::requests::BulkDownload),
+    /// A 照会番号 registration (`register-reference`).
+    RegisterReference(crate::requests::ReferenceRegistration),
+    /// A check through the Web API (`webapi`).
+    WebApi(crate::requests::WebApiCheck),
 }
 
 /// A card check at the face-auth reader: the card is put on the reader, the mode chosen, the

@@ -10,6 +10,7 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node, Span};
 
 mod disaster;
+mod requests;
 
 use crate::ScenarioError;
 use crate::model::{
@@ -134,6 +135,7 @@ pub fn parse(file: &str, text: &str, known: &Known) -> Result<Scenario, Vec<Diag
         diagnostics: Vec::new(),
         names: BTreeMap::new(),
         checked: false,
+        bulked: false,
     };
     let options = LoaderOptions::default()
         .error_on_duplicate_keys(true)
@@ -242,6 +244,8 @@ struct Cx<'a> {
     names: BTreeMap<String, usize>,
     /// A `card-check` came before.
     checked: bool,
+    /// A `bulk` step came before.
+    bulked: bool,
 }
 
 fn position(span: &Span) -> (usize, usize) {
@@ -446,7 +450,12 @@ impl Cx<'_> {
         };
         let actions: Vec<&MarkedScalarNode> = map
             .keys()
-            .filter(|k| ACTIONS.contains(&k.as_str()) || disaster::ACTIONS.contains(&k.as_str()))
+            .filter(|k| {
+                let k = k.as_str();
+                ACTIONS.contains(&k)
+                    || disaster::ACTIONS.contains(&k)
+                    || requests::ACTIONS.contains(&k)
+            })
             .collect();
         let (key, value) = match actions.as_slice() {
             [key] => (*key, map.get_node(key.as_str())?),
@@ -526,6 +535,10 @@ impl Cx<'_> {
             }
             "advance" => Action::Advance(self.duration(value, "advance")?),
             a if disaster::ACTIONS.contains(&a) => Action::Disaster(self.disaster_step(a, value)?),
+            a if requests::ACTIONS.contains(&a) => {
+                *dropped = true;
+                self.request_step(a, value, known)?
+            }
             "fault" => Action::Fault(self.fault(value)?),
             "card-check" => {
                 self.checked = true;

@@ -297,7 +297,7 @@ fn dispatch(
     let in_flight = in_flight.clone();
     let work = move || {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            answer(&shared, &folders, &name, fsync)
+            answer_routed(&shared, &folders, &name, fsync)
         }));
         match result {
             Ok(Ok(())) => {}
@@ -326,6 +326,28 @@ fn dispatch(
 
 /// Answers `req/NAME`. Blocking.
 pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> anyhow::Result<()> {
+    answer_with(shared, folders, name, fsync, false)
+}
+
+/// [`answer`] for the watcher: a request whose `MedicalInstitutionCode` keys a loaded scenario
+/// session with a world of its own is answered from that world (its persons, clock, jobs and
+/// 照会番号); the result is written here and journaled by this simulator all the same.
+fn answer_routed(
+    shared: &Shared,
+    folders: &Folders,
+    name: &str,
+    fsync: bool,
+) -> anyhow::Result<()> {
+    answer_with(shared, folders, name, fsync, true)
+}
+
+fn answer_with(
+    shared: &Shared,
+    folders: &Folders,
+    name: &str,
+    fsync: bool,
+    route: bool,
+) -> anyhow::Result<()> {
     let path = folders.req.join(name);
     let limit = shared.engine.config().max_request_bytes;
     let (bytes, modified) = match read_limited(&path, limit) {
@@ -340,10 +362,15 @@ pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> an
         tracing::info!(file = %name, "already answered before a restart; removing the request");
         return remove(&path);
     }
-    let now = shared.clock.now();
-    let outcome = shared
+    let session = match route {
+        true => shared.scenarios.world_for_request(&bytes),
+        false => None,
+    };
+    let world = session.as_deref().unwrap_or(shared);
+    let now = world.clock.now();
+    let outcome = world
         .engine
-        .handle_file_with(&shared.population, shared.stores(), name, &bytes, now)
+        .handle_file_with(&world.population, world.stores(), name, &bytes, now)
         .with_context(|| format!("answering {name}"))?;
     let summary = outcome.summary().clone();
     let answer_name = match &outcome {
@@ -378,6 +405,7 @@ pub fn answer(shared: &Shared, folders: &Folders, name: &str, fsync: bool) -> an
         segment = summary.segment_of_result.as_deref().unwrap_or("-"),
         validity = summary.qualification_validity.as_deref().unwrap_or("-"),
         code = summary.code.as_deref().unwrap_or("-"),
+        session = session.is_some(),
         "answered"
     );
     let mut entry = Entry::exchange(

@@ -168,7 +168,11 @@ impl BulkJobs for JobStore {
     fn accept(&self, job: &NewJob<'_>) -> Result<BulkJob, StoreError> {
         let sha = sha256_hex(job.request);
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(failed)?;
+        // IMMEDIATE: this transaction reads, then writes; a deferred one fails at once with
+        // "database is locked" (no busy wait) when the journal's writer committed in between.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(failed)?;
         let existing = tx
             .query_row(
                 &format!("{SELECT} WHERE request_name = ?1 AND request_sha256 = ?2"),

@@ -3,10 +3,10 @@
 //!
 //! | endpoint | what |
 //! |---|---|
-//! | `POST /admin/scenario/load[?session=ID]` | load a script: JSON `{"file": PATH}` (a path on the simulator's machine) or `{"yaml": TEXT, "name": NAME}`, with optional `"session"`, `"attach": true` (play on the served world, as `serve --scenario`) and `"pcsc": true`; any other body is taken as the YAML script itself. 200 with the session (as `GET`), 422 with every diagnostic of an invalid script |
+//! | `POST /admin/scenario/load[?session=ID]` | load a script: JSON `{"file": PATH}` (a path on the simulator's machine) or `{"yaml": TEXT, "name": NAME}`, with optional `"session"`, `"folder": PATH` (the own world's shared folder; default `<--oqs-dir>/sessions/<session>`), `"attach": true` (play on the served world, as `serve --scenario`) and `"pcsc": true`; any other body is taken as the YAML script itself. 200 with the session (as `GET`), 422 with every diagnostic of an invalid script |
 //! | `POST /admin/scenario/step[?session=ID]` | play the next step: `{session, step: {index, line, kind, state, label, failure}, files: [{name, text}], cursor, finished, clock}`; `step` is `null` once every step has been played |
 //! | `POST /admin/scenario/reset[?session=ID]` | back to the start, a fresh world; answers as `GET` |
-//! | `GET /admin/scenario[?session=ID]` | `{session, file, title, medical_institution_code, world, clock, clock_mode, folder, steps: [...], cursor, finished, passed, failed, files}` |
+//! | `GET /admin/scenario[?session=ID]` | `{session, file, title, medical_institution_code, world, clock, clock_mode, folder, steps: [...], cursor, finished, passed, failed, files}`, plus `broken` (every diagnostic) for a stored session whose script no longer loads after a restart |
 //! | `GET /admin/scenarios` | every session, as a list of the above |
 //! | `POST /admin/scenario/unload[?session=ID]` | forget a session |
 //!
@@ -72,6 +72,10 @@ pub struct LoadRequest {
     /// Card and reader steps through pcscd + vpcd.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pcsc: bool,
+    /// The own world's shared folder on the simulator's machine (default
+    /// `<--oqs-dir>/sessions/<session>`); its `req/` is watched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 fn error_response(e: SessionError) -> Response {
@@ -183,6 +187,7 @@ async fn load(
     let options = RunOptions {
         pcsc: request.pcsc,
         vpcd: shared.cards.vpcd().clone(),
+        folder: request.folder.map(PathBuf::from),
     };
     let attach = request.attach.then(|| shared.clone());
     if attach.is_some() && shared.clock.control().is_none() {
@@ -211,6 +216,10 @@ pub enum RemoteAction {
         /// Card and reader steps through pcscd + vpcd.
         #[arg(long)]
         pcsc: bool,
+        /// The session's shared folder on the simulator's machine (default
+        /// `<--oqs-dir>/sessions/<session>`); its `req/` is answered by the session's world.
+        #[arg(long, value_name = "DIR")]
+        folder: Option<PathBuf>,
         /// URL of the running simulator.
         #[arg(long, env = "SIMULATOR_URL", default_value = crate::client::DEFAULT_URL)]
         server: String,
@@ -311,6 +320,7 @@ async fn run(action: RemoteAction) -> anyhow::Result<bool> {
             session,
             attach,
             pcsc,
+            folder,
             server,
         } => {
             let yaml = std::fs::read_to_string(&file)
@@ -321,6 +331,7 @@ async fn run(action: RemoteAction) -> anyhow::Result<bool> {
                 session,
                 attach,
                 pcsc,
+                folder: folder.map(|f| std::path::absolute(&f).unwrap_or(f).display().to_string()),
                 ..LoadRequest::default()
             })?;
             let view: SessionView =
@@ -429,6 +440,13 @@ fn print_step(outcome: &StepOutcome) {
 
 fn print_status(view: &SessionView) {
     println!("{} — {}", view.file, view.title);
+    if let Some(why) = &view.broken {
+        println!(
+            "session {} is BROKEN: its script no longer loads (fix it and `simulator scenario reset`, or unload it)\n{why}",
+            view.session
+        );
+        return;
+    }
     println!(
         "session {} ({} world, 医療機関コード {}), clock {} ({}), folder {}",
         view.session,

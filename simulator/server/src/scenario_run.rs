@@ -313,6 +313,9 @@ pub struct RunOptions {
     pub pcsc: bool,
     /// Where vpcd listens (slot 0), with `pcsc`.
     pub vpcd: crate::card::VpcdAddr,
+    /// The shared folder of the run's own world (`req/`, `res/`, `face/` inside); `None`: a
+    /// temporary folder, removed with the run.
+    pub folder: Option<PathBuf>,
 }
 
 /// A scenario being played one step at a time on its own in-process simulator: its own
@@ -328,6 +331,8 @@ pub struct Run {
     results: NewFiles,
     reports: Vec<StepReport>,
     last: Answer,
+    /// The 受付番号 answered to the last `bulk` step.
+    reception: Option<String>,
     faults: Faults,
     checked: Checked,
     elapsed: std::time::Duration,
@@ -348,6 +353,10 @@ impl Run {
     /// Sets up the scenario's world: nothing is played yet.
     pub fn new(scenario: Scenario, options: RunOptions) -> anyhow::Result<Run> {
         let dir = tempfile::tempdir().context("creating a temporary folder")?;
+        let root = match &options.folder {
+            Some(folder) => folder.clone(),
+            None => dir.path().join("oqs"),
+        };
         let mut config = Config::default_config();
         config.population.size = 0;
         config.terminal.response_delay_ms = [0, 0];
@@ -359,11 +368,11 @@ impl Run {
             scenario.clock.start,
             !scenario.clock.frozen,
         ));
-        let mut opts = ServeOptions::new(config, dir.path().join("oqs"), dir.path().join("state"));
+        let mut opts = ServeOptions::new(config, root, dir.path().join("state"));
         opts.clock = clock;
         opts.vpcd = options.vpcd.clone();
         let shared = build_shared(&opts)?;
-        let folders = Folders::create(&opts.oqs_dir)?;
+        let folders = private_req(&opts.oqs_dir)?;
         Run::start(scenario, shared, folders, options, Some(dir))
     }
 
@@ -391,14 +400,7 @@ impl Run {
         } else {
             clock.run();
         }
-        let served = Folders::create(&root)?;
-        let private = root.join(".scenario-req");
-        std::fs::create_dir_all(&private)
-            .with_context(|| format!("creating {}", private.display()))?;
-        let folders = Folders {
-            req: std::fs::canonicalize(&private)?,
-            ..served
-        };
+        let folders = private_req(&root)?;
         Run::start(scenario, shared, folders, options, None)
     }
 
@@ -421,6 +423,7 @@ impl Run {
             results: Vec::new(),
             reports: Vec::new(),
             last: Answer::Nothing,
+            reception: None,
             faults: Faults::default(),
             checked: Checked::default(),
             elapsed: std::time::Duration::ZERO,
@@ -511,6 +514,7 @@ impl Run {
             ref options,
             ref mut results,
             ref mut last,
+            ref mut reception,
             ref mut faults,
             ref mut checked,
             ..
@@ -550,6 +554,49 @@ impl Run {
                 }
                 results.extend(new);
                 *last = answer;
+                (label, None)
+            }
+            Action::Bulk(_) | Action::BulkResult(_) | Action::RegisterReference(_) => {
+                let facility = &shared.reader.settings().medical_institution_code;
+                let (name, bytes, mut label) = crate::scenario_requests::request_file(
+                    &step.action,
+                    named,
+                    clock.now(),
+                    index,
+                    facility,
+                    reception.as_deref(),
+                )
+                .with_context(|| format!("line {}: building the request", step.line))?;
+                let (answer, new, notes) =
+                    drop_and_answer(shared, folders, clock, faults, &name, &bytes)
+                        .with_context(|| format!("line {}: answering {name}", step.line))?;
+                if !notes.is_empty() {
+                    label = format!("{label} ({})", notes.join("; "));
+                }
+                if let (Action::Bulk(_), Answer::Result(_, bytes)) = (&step.action, &answer) {
+                    *reception = element(&decode(bytes), "ReceptionNumber");
+                }
+                results.extend(new);
+                *last = answer;
+                (label, None)
+            }
+            Action::WebApi(w) => {
+                let facility = &shared.reader.settings().medical_institution_code;
+                let (label, answer) =
+                    crate::scenario_requests::webapi(shared, w, named, clock.now(), facility)
+                        .with_context(|| format!("line {}: the Web API", step.line))?;
+                *last = match answer {
+                    crate::scenario_requests::WebApiAnswer::Json(bytes) => {
+                        Answer::Result(crate::scenario_requests::WEBAPI_ANSWER.into(), bytes)
+                    }
+                    crate::scenario_requests::WebApiAnswer::Error(msg, status) => Answer::Error(
+                        format!(
+                            "{} (HTTP {status})",
+                            crate::scenario_requests::WEBAPI_ANSWER
+                        ),
+                        msg.into_bytes(),
+                    ),
+                };
                 (label, None)
             }
             Action::CardCheck(c) => {
@@ -692,12 +739,18 @@ type NewFiles = Vec<(String, Vec<u8>)>;
 
 /// The elements of result `name` that differ from `want`, if any.
 fn compare(name: &str, bytes: &[u8], want: &BTreeMap<String, String>) -> Option<String> {
-    let text = without_search_echo(&decode(bytes));
+    let json = name == crate::scenario_requests::WEBAPI_ANSWER;
+    let text = match json {
+        true => String::new(),
+        false => without_search_echo(&decode(bytes)),
+    };
     let wrong: Vec<String> = want
         .iter()
         .filter_map(|(k, v)| {
             let got = if k == "ResultFile" {
                 Some(name.to_owned())
+            } else if json {
+                crate::scenario_requests::json_field(bytes, k)
             } else {
                 element(&text, k)
             };
@@ -890,6 +943,19 @@ impl Faults {
     }
 }
 
+/// The folders of a run on the shared folder `root`: `res/` and `face/` are the folder's, but the
+/// steps' own requests are written into a hidden `.scenario-req/` beside `req/` and answered
+/// there, so a watcher of `req/` (the served one, or a session's own) never races the runner.
+fn private_req(root: &Path) -> anyhow::Result<Folders> {
+    let served = Folders::create(root)?;
+    let private = root.join(".scenario-req");
+    std::fs::create_dir_all(&private).with_context(|| format!("creating {}", private.display()))?;
+    Ok(Folders {
+        req: std::fs::canonicalize(&private)?,
+        ..served
+    })
+}
+
 /// Writes `req/NAME` as a careful client does and answers it the way the watcher would, with
 /// the injected `faults`; also says what the faults did.
 fn drop_and_answer(
@@ -900,7 +966,12 @@ fn drop_and_answer(
     name: &str,
     bytes: &[u8],
 ) -> anyhow::Result<(Answer, NewFiles, Vec<String>)> {
-    let before = list(&folders.res)?;
+    let before = stamps(&folders.res)?;
+    let is_new = |file: &String| -> bool {
+        before
+            .get(file)
+            .is_none_or(|old| stamp(&folders.res.join(file)).as_ref() != Some(old))
+    };
     dropbox::write_atomically(&folders.req, name, bytes, false)?;
     let mut notes = Vec::new();
     // The watcher leaves temporary names alone; so does the runner.
@@ -920,7 +991,7 @@ fn drop_and_answer(
             dropbox::answer(shared, folders, name, false)?;
             let result = list(&folders.res)?
                 .into_iter()
-                .find(|f| !before.contains(f) && f != name && !f.ends_with(".err"));
+                .find(|f| is_new(f) && f != name && !f.ends_with(".err"));
             if let Some(result) = result {
                 let path = folders.res.join(&result);
                 if let Some(pause) = faults.partial.take() {
@@ -945,7 +1016,7 @@ fn drop_and_answer(
     let mut new = Vec::new();
     let mut answer = Answer::Nothing;
     for file in list(&folders.res)? {
-        if before.contains(&file) || file == name {
+        if !is_new(&file) || file == name {
             continue;
         }
         let content = std::fs::read(folders.res.join(&file))
@@ -1024,6 +1095,26 @@ pub fn answer_maintenance(
     std::fs::remove_file(folders.req.join(name)).with_context(|| format!("removing req/{name}"))
 }
 
+/// What tells a file's versions apart: a file rewritten under the same name (a replay into a
+/// folder that keeps the last play's files) counts as new.
+type Stamp = (u64, std::time::SystemTime, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let ino = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let ino = 0;
+    Some((meta.len(), meta.modified().ok()?, ino))
+}
+
+fn stamps(dir: &Path) -> anyhow::Result<BTreeMap<String, Stamp>> {
+    Ok(list(dir)?
+        .into_iter()
+        .filter_map(|name| stamp(&dir.join(&name)).map(|s| (name, s)))
+        .collect())
+}
+
 fn list(dir: &Path) -> anyhow::Result<Vec<String>> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .with_context(|| format!("listing {}", dir.display()))?
@@ -1050,35 +1141,7 @@ fn request_bytes(
     if let Some(info) = &d.info {
         return crate::medinfo::scenario_request(d, info, named, date, facility);
     }
-    let search = if let Some(p) = named.persons.iter().find(|p| &p.id == id) {
-        let q = p
-            .card_on(date)
-            .with_context(|| format!("{id} has no qualification"))?;
-        QualificationConfirmSearchInfo {
-            insurer_number: Some(q.insurer.as_str().to_owned()),
-            insured_card_symbol: q.card.symbol.clone(),
-            insured_identification_number: Some(q.card.number.clone()),
-            insured_branch_number: Some(q.card.branch.clone()),
-            birthdate: Some(p.birthdate.format("%Y%m%d").to_string()),
-            limit_application_certificate_related_cons_flg: None,
-            arbitrary_identifier: None,
-        }
-    } else {
-        let p = named
-            .probes
-            .iter()
-            .find(|p| &p.id == id)
-            .with_context(|| format!("no person or probe {id}"))?;
-        QualificationConfirmSearchInfo {
-            insurer_number: Some(p.insurer.clone()),
-            insured_card_symbol: p.symbol.clone(),
-            insured_identification_number: Some(p.number.clone()),
-            insured_branch_number: p.branch.clone(),
-            birthdate: Some(p.birthdate.format("%Y%m%d").to_string()),
-            limit_application_certificate_related_cons_flg: None,
-            arbitrary_identifier: None,
-        }
-    };
+    let search = search_info(id, named, date)?;
     let request = QualificationConfirmRequest {
         header: RequestHeader {
             qualification_confirmation_date: Some(date.format("%Y%m%d").to_string()),
@@ -1109,6 +1172,43 @@ fn request_bytes(
     .context("writing the request XML")
 }
 
+/// The card keys of a person (as on the card valid on `date`) or a probe, as a request's
+/// `QualificationConfirmSearchInfo`.
+pub(crate) fn search_info(
+    id: &str,
+    named: &sim_fixtures::NamedFixtures,
+    date: NaiveDate,
+) -> anyhow::Result<QualificationConfirmSearchInfo> {
+    Ok(if let Some(p) = named.persons.iter().find(|p| p.id == id) {
+        let q = p
+            .card_on(date)
+            .with_context(|| format!("{id} has no qualification"))?;
+        QualificationConfirmSearchInfo {
+            insurer_number: Some(q.insurer.as_str().to_owned()),
+            insured_card_symbol: q.card.symbol.clone(),
+            insured_identification_number: Some(q.card.number.clone()),
+            insured_branch_number: Some(q.card.branch.clone()),
+            birthdate: Some(p.birthdate.format("%Y%m%d").to_string()),
+            limit_application_certificate_related_cons_flg: None,
+            arbitrary_identifier: None,
+        }
+    } else {
+        let p = named
+            .probes
+            .iter()
+            .find(|p| p.id == id)
+            .with_context(|| format!("no person or probe {id}"))?;
+        QualificationConfirmSearchInfo {
+            insurer_number: Some(p.insurer.clone()),
+            insured_card_symbol: p.symbol.clone(),
+            insured_identification_number: Some(p.number.clone()),
+            insured_branch_number: p.branch.clone(),
+            birthdate: Some(p.birthdate.format("%Y%m%d").to_string()),
+            limit_application_certificate_related_cons_flg: None,
+            arbitrary_identifier: None,
+        }
+    })
+}
 /// A result or `.err` file as text: by its declaration, else UTF-8, else Shift_JIS.
 pub(crate) fn decode(bytes: &[u8]) -> String {
     if bytes.starts_with(b"<?xml")

@@ -6,8 +6,13 @@
 //! loaded through the admin API has its own in-process simulator — its own world (the named
 //! fixture persons), **its own virtual clock** (at the scenario's start; `advance` steps and a
 //! running clock move only it), its own faults, virtual cards and PIN counters, reader, consents,
-//! 照会番号 and shared folder in a temporary directory. So parallel CI jobs sharing one simulator
-//! load their scenarios under different keys and step them without interfering.
+//! 照会番号 and shared folder (`folder` at load, else `<served --oqs-dir>/sessions/<id>`). So
+//! parallel CI jobs sharing one simulator load their scenarios under different keys and step them
+//! without interfering.
+//!
+//! A clinic system reaches a session's world through every interface: the session's own `req/`
+//! (watched while served), the served `req/`, XML over HTTP and the Web API, by the request's
+//! `MedicalInstitutionCode` (= the session's key) or an `X-Simulator-Session: ID` header (HTTP).
 //!
 //! The one exception is the scenario of `serve --scenario FILE`: it is *attached* to the served
 //! simulator ([`Run::attached`]), so its steps act on the world, clock and shared folder a clinic
@@ -16,22 +21,28 @@
 //! removes the files its steps wrote into `res/` and `face/` (the replay writes the same names);
 //! other state of the served simulator (the journal, other persons) stays.
 //!
-//! Loading and resetting need no restart. Sessions live in memory: a restart forgets them (the
-//! script is the durable thing; load it again).
+//! Loading and resetting need no restart. Own-world sessions are stored in the state database
+//! ([`crate::scenario_persist`]) and survive a restart: loaded again and replayed to their
+//! cursor, which with the virtual clock writes the same bytes; a script that no longer loads is
+//! kept as broken (logged, shown by `GET /admin/scenario`), never fatal. Attached sessions are
+//! not stored (`serve --scenario` loads its script again; a replay onto the served world, whose
+//! state persists, would play its steps twice).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use sim_scenario::{Action, Scenario};
 
+use crate::dropbox::DropboxConfig;
+use crate::scenario_persist::{Record, SessionStore};
 use crate::scenario_run::{Run, RunOptions, StepReport};
 use crate::shared::Shared;
 
 /// Where a session's script came from, kept for a reset.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// A file on the simulator's machine.
     File(PathBuf),
@@ -69,98 +80,33 @@ pub struct Session {
     options: RunOptions,
     run: Run,
     loaded_at: Instant,
+    /// Stops the watcher of the session's own folder when dropped.
+    watch: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// The loaded sessions of a simulator, by key.
 #[derive(Debug, Default)]
 pub struct Sessions {
-    map: Mutex<BTreeMap<String, Arc<Mutex<Session>>>>,
+    map: Mutex<BTreeMap<String, Slot>>,
+    /// `map.len()`, read without a lock by the request paths.
+    loaded: AtomicUsize,
+    /// Stored sessions whose script no longer loads.
+    broken: Mutex<BTreeMap<String, Broken>>,
+    /// Where own worlds' folders go by default (`<served --oqs-dir>/sessions`).
+    root: Option<PathBuf>,
+    /// Where sessions are kept across restarts (`serve`).
+    store: OnceLock<SessionStore>,
+    /// How own folders are watched (`serve`).
+    watch: OnceLock<Watch>,
+    /// Where vpcd listens, for sessions restored or loaded again.
+    vpcd: OnceLock<crate::card::VpcdAddr>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A session as `GET /admin/scenario` shows it.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct SessionView {
-    /// The key.
-    pub session: String,
-    /// The script file (or `<request>` for YAML sent in the request).
-    pub file: String,
-    /// Its title.
-    pub title: String,
-    /// What it shows, for people.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Its 医療機関コード.
-    pub medical_institution_code: String,
-    /// `own` (its own world) or `attached` (the served world of `serve --scenario`).
-    pub world: String,
-    /// The session's clock: Japan time `yyyy-mm-ddTHH:MM:SS`.
-    pub clock: String,
-    /// `frozen` or `running`.
-    pub clock_mode: String,
-    /// The session's shared folder (`req/`, `res/`, `face/` inside).
-    pub folder: String,
-    /// Every step, in order.
-    pub steps: Vec<StepView>,
-    /// The index of the next step (0-based; = `steps.len()` when finished).
-    pub cursor: usize,
-    /// Every step has been played.
-    pub finished: bool,
-    /// Steps played that passed, and that failed.
-    pub passed: usize,
-    /// Steps played that failed.
-    pub failed: usize,
-    /// The files that appeared in `res/` and `face/` so far, in order.
-    pub files: Vec<String>,
-}
-
-/// One step of a session.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct StepView {
-    /// Its index (0-based).
-    pub index: usize,
-    /// Its line in the script.
-    pub line: usize,
-    /// Its kind (`drop`, `expect-result`, `card-check`, …).
-    pub kind: String,
-    /// `pending`, `passed` or `failed`.
-    pub state: String,
-    /// What it did, once played.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// Why it failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<String>,
-}
-
-/// What `POST /admin/scenario/step` answers.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct StepOutcome {
-    /// The session.
-    pub session: String,
-    /// The step played; `None` when every step had been played already.
-    pub step: Option<StepView>,
-    /// The files that appeared in `res/` or `face/` during the step: name and text.
-    pub files: Vec<FileView>,
-    /// The session after the step.
-    pub cursor: usize,
-    /// Every step has been played.
-    pub finished: bool,
-    /// The session's clock after the step.
-    pub clock: String,
-}
-
-/// A file written by a step.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct FileView {
-    /// `res/NAME` or `face/NAME`.
-    pub name: String,
-    /// Its text (decoded by its XML declaration; lossy for other bytes).
-    pub text: String,
-}
+pub use crate::scenario_view::{FileView, SessionView, StepOutcome, StepView};
 
 /// The kind of a step, as the script names it.
 pub fn step_kind(action: &Action) -> &'static str {
@@ -178,6 +124,10 @@ pub fn step_kind(action: &Action) -> &'static str {
         Action::ExpectFace(_) => "expect-face",
         Action::ExpectReaderMessage(_) => "expect-reader-message",
         Action::Disaster(d) => d.name(),
+        Action::Bulk(_) => "bulk",
+        Action::BulkResult(_) => "bulk-result",
+        Action::RegisterReference(_) => "register-reference",
+        Action::WebApi(_) => "webapi",
         #[allow(unreachable_patterns)]
         _ => "step",
     }
@@ -223,18 +173,21 @@ impl Session {
         scenario: Scenario,
         options: RunOptions,
         attach: Option<Arc<Shared>>,
+        watch: Option<&Watch>,
     ) -> Result<Session, SessionError> {
         let run = match attach {
             Some(shared) => Run::attached(scenario, shared, options.clone()),
             None => Run::new(scenario, options.clone()),
         }
         .map_err(SessionError::Failed)?;
+        let watch = watch.and_then(|w| start_watcher(w, &run));
         Ok(Session {
             id,
             source,
             options,
             run,
             loaded_at: Instant::now(),
+            watch,
         })
     }
 
@@ -294,8 +247,19 @@ impl Session {
 
     /// Back to the start: the script read again, a fresh world (or, attached, the served world
     /// rewound as far as the scenario touched it).
-    pub fn reset(&mut self) -> Result<(), SessionError> {
+    pub fn reset(&mut self, watch: Option<&Watch>) -> Result<(), SessionError> {
         let scenario = read_source(&self.source)?;
+        // The watcher of the old world stops before the fresh one starts on the same folder.
+        self.watch = None;
+        if !self.run.is_attached()
+            && self.options.folder.is_some()
+            && let Some(root) = &self.run.shared().oqs_dir
+        {
+            // The files of the last play go: the replay writes the same names again.
+            for (name, _) in self.run.report().results {
+                let _ = std::fs::remove_file(root.join(name));
+            }
+        }
         let attach = if self.run.is_attached() {
             let shared = self.run.shared().clone();
             // The files of the last play go: the replay writes the same names again.
@@ -315,6 +279,7 @@ impl Session {
             scenario,
             self.options.clone(),
             attach,
+            watch,
         )?;
         *self = fresh;
         Ok(())
@@ -354,6 +319,7 @@ impl Session {
             finished: run.finished(),
             files: run.report().results.into_iter().map(|(n, _)| n).collect(),
             steps,
+            broken: None,
         }
     }
 }
@@ -380,16 +346,169 @@ fn rewind_served(shared: &Shared, scenario: &Scenario) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A loaded session as the map holds it: the session, and (own world) its world, kept outside
+/// the session's lock so that routing a request never waits for a step in progress.
+#[derive(Debug, Clone)]
+struct Slot {
+    session: Arc<Mutex<Session>>,
+    world: Option<Arc<Shared>>,
+}
+
+impl Slot {
+    fn new(session: Session) -> Slot {
+        let world = (!session.run.is_attached()).then(|| session.run.shared().clone());
+        Slot {
+            session: Arc::new(Mutex::new(session)),
+            world,
+        }
+    }
+}
+
+/// A stored session whose script no longer loads (at a restart): shown, never played.
+#[derive(Debug, Clone)]
+struct Broken {
+    record: Record,
+    error: String,
+}
+
+impl Broken {
+    fn view(&self) -> SessionView {
+        SessionView {
+            session: self.record.id.clone(),
+            file: source_name(&self.record.source),
+            title: String::new(),
+            description: None,
+            medical_institution_code: String::new(),
+            world: "own".into(),
+            clock: String::new(),
+            clock_mode: String::new(),
+            folder: self
+                .record
+                .folder
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default(),
+            steps: Vec::new(),
+            cursor: self.record.cursor,
+            finished: false,
+            passed: 0,
+            failed: 0,
+            files: Vec::new(),
+            broken: Some(self.error.clone()),
+        }
+    }
+}
+
+fn source_name(source: &Source) -> String {
+    match source {
+        Source::File(path) => path.display().to_string(),
+        Source::Text { name, .. } => name.clone(),
+    }
+}
+
+/// How sessions' own shared folders are watched: the served simulator's runtime and file
+/// interface settings (set by `serve`; without it, as in `scenario run`, nothing watches).
+#[derive(Debug, Clone)]
+pub struct Watch {
+    /// The runtime the watchers run on.
+    pub runtime: tokio::runtime::Handle,
+    /// The served file interface's settings; `root` is replaced by each session's folder.
+    pub config: DropboxConfig,
+}
+
+/// Starts the watcher of an own-world session's folder; it stops when the sender is dropped.
+fn start_watcher(watch: &Watch, run: &Run) -> Option<tokio::sync::oneshot::Sender<()>> {
+    if run.is_attached() {
+        return None;
+    }
+    let root = run.shared().oqs_dir.clone()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let config = DropboxConfig {
+        root: root.clone(),
+        ..watch.config.clone()
+    };
+    let world = run.shared().clone();
+    watch.runtime.spawn(async move {
+        let stop = async {
+            let _ = rx.await;
+        };
+        if let Err(e) = crate::dropbox::run(config, world, stop).await {
+            tracing::error!(folder = %root.display(), error = %format!("{e:#}"), "the session's folder cannot be watched");
+        }
+    });
+    Some(tx)
+}
+
 impl Sessions {
+    /// No session yet; an own world's folder defaults to `root/<id>` (`None`: a temporary one).
+    pub fn under(root: Option<PathBuf>) -> Sessions {
+        Sessions {
+            root,
+            ..Sessions::default()
+        }
+    }
+
+    /// Keeps every own-world session in `store` from now on (`serve --state`).
+    pub fn persist(&self, store: SessionStore) {
+        let _ = self.store.set(store);
+    }
+
+    /// Watches the shared folder of every own-world session loaded from now on.
+    pub fn watch(&self, watch: Watch) {
+        let _ = self.watch.set(watch);
+    }
+
+    /// No session is loaded: the one check the request paths make when none is.
+    pub fn is_empty(&self) -> bool {
+        self.loaded.load(Ordering::Acquire) == 0
+    }
+
+    fn set_count(&self, map: &BTreeMap<String, Slot>) {
+        self.loaded.store(map.len(), Ordering::Release);
+    }
+
+    fn insert(&self, id: String, slot: Slot) {
+        let mut map = lock(&self.map);
+        map.insert(id.clone(), slot);
+        self.set_count(&map);
+        drop(map);
+        lock(&self.broken).remove(&id);
+    }
+
+    fn store_record(&self, session: &Session) {
+        if session.run.is_attached() {
+            return;
+        }
+        let Some(store) = self.store.get() else {
+            return;
+        };
+        let record = Record {
+            id: session.id.clone(),
+            source: session.source.clone(),
+            pcsc: session.options.pcsc,
+            folder: session.options.folder.clone(),
+            cursor: session.run.cursor(),
+        };
+        if let Err(e) = store.save(&record) {
+            tracing::error!(session = %session.id, error = %e, "cannot store the scenario session; it will not survive a restart");
+        }
+    }
+
     /// Loads a scenario under `id` (else its 医療機関コード), replacing a session of that key.
-    /// `attach`: play it on this served simulator instead of a world of its own.
+    /// `attach`: play it on this served simulator instead of a world of its own. An own world's
+    /// shared folder is `options.folder`, else `<served --oqs-dir>/sessions/<id>`.
     pub fn load(
         &self,
         id: Option<String>,
         source: Source,
-        options: RunOptions,
+        mut options: RunOptions,
         attach: Option<Arc<Shared>>,
     ) -> Result<SessionView, SessionError> {
+        let source = match source {
+            // Absolute, so that a restart in another working directory finds it.
+            Source::File(path) => Source::File(std::path::absolute(&path).unwrap_or(path)),
+            text => text,
+        };
         let scenario = read_source(&source)?;
         let id = match id {
             Some(id) => check_id(&id)?,
@@ -400,32 +519,129 @@ impl Sessions {
                     crate::reader::ReaderSettings::default().medical_institution_code
                 }),
         };
-        let session = Session::new(id.clone(), source, scenario, options, attach)?;
+        if attach.is_none() && options.folder.is_none() {
+            options.folder = self.root.as_ref().map(|root| root.join(&id));
+        }
+        // The session replaced stops watching before the new one watches (maybe the same folder).
+        let replaced = lock(&self.map).get(&id).map(|slot| slot.session.clone());
+        if let Some(old) = replaced {
+            lock(&old).watch = None;
+        }
+        let session = Session::new(
+            id.clone(),
+            source,
+            scenario,
+            options,
+            attach,
+            self.watch.get(),
+        )?;
         let view = session.view();
-        tracing::info!(session = %id, file = %view.file, title = %view.title, world = %view.world, "scenario loaded");
-        lock(&self.map).insert(id, Arc::new(Mutex::new(session)));
+        tracing::info!(session = %id, file = %view.file, title = %view.title, world = %view.world, folder = %view.folder, "scenario loaded");
+        self.store_record(&session);
+        self.insert(id, Slot::new(session));
+        Ok(view)
+    }
+
+    /// Loads every session stored by an earlier run and replays each to its cursor. A script
+    /// that no longer loads is logged and kept as broken (shown, not played); nothing fails.
+    /// Returns how many were restored, and how many are broken.
+    pub fn restore(&self, vpcd: &crate::card::VpcdAddr) -> (usize, usize) {
+        let _ = self.vpcd.set(vpcd.clone());
+        let Some(store) = self.store.get() else {
+            return (0, 0);
+        };
+        let records = match store.all() {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the stored scenario sessions");
+                return (0, 0);
+            }
+        };
+        let (mut restored, mut broken) = (0, 0);
+        for record in records {
+            match self.replay(&record, vpcd) {
+                Ok(view) => {
+                    restored += 1;
+                    tracing::info!(session = %record.id, cursor = view.cursor, file = %view.file, "scenario session restored");
+                }
+                Err(e) => {
+                    broken += 1;
+                    let error = e.to_string();
+                    tracing::error!(session = %record.id, file = %source_name(&record.source), error = %error, "a stored scenario session no longer loads; shown as broken (fix it and reset, or unload)");
+                    lock(&self.broken).insert(record.id.clone(), Broken { record, error });
+                }
+            }
+        }
+        (restored, broken)
+    }
+
+    /// A stored session loaded again and played to its cursor.
+    fn replay(
+        &self,
+        record: &Record,
+        vpcd: &crate::card::VpcdAddr,
+    ) -> Result<SessionView, SessionError> {
+        let scenario = read_source(&record.source)?;
+        let options = RunOptions {
+            pcsc: record.pcsc,
+            vpcd: vpcd.clone(),
+            folder: record.folder.clone(),
+        };
+        let mut session = Session::new(
+            record.id.clone(),
+            record.source.clone(),
+            scenario,
+            options,
+            None,
+            None,
+        )?;
+        while session.run.cursor() < record.cursor && !session.run.finished() {
+            // A step that cannot run counts as played and failed, as when it was first played.
+            let _ = session.run.step();
+        }
+        // Watched once the replay is done, so a clinic's file waiting in req/ meets the world
+        // as the trainer left it.
+        session.watch = self
+            .watch
+            .get()
+            .and_then(|w| start_watcher(w, &session.run));
+        let view = session.view();
+        self.insert(record.id.clone(), Slot::new(session));
         Ok(view)
     }
 
     /// The session under `id`, or the only one when `None`.
     pub fn get(&self, id: Option<&str>) -> Result<Arc<Mutex<Session>>, SessionError> {
         let map = lock(&self.map);
-        match id {
-            Some(id) => map.get(id).cloned().ok_or_else(|| {
-                SessionError::NotFound(format!(
-                    "no scenario session {id:?} (loaded: {})",
-                    names(&map)
+        let broken = lock(&self.broken);
+        let is_broken = |id: &str| {
+            broken.get(id).map(|b| {
+                SessionError::Invalid(format!(
+                    "scenario session {id:?} is broken (its script no longer loads): {}\nfix the script and reset it, or unload it",
+                    b.error
                 ))
-            }),
-            None => match map.len() {
-                0 => Err(SessionError::NotFound(
+            })
+        };
+        match id {
+            Some(id) => match map.get(id) {
+                Some(slot) => Ok(slot.session.clone()),
+                None => Err(is_broken(id).unwrap_or_else(|| {
+                    SessionError::NotFound(format!(
+                        "no scenario session {id:?} (loaded: {})",
+                        names(&map, &broken)
+                    ))
+                })),
+            },
+            None => match (map.len(), broken.len()) {
+                (0, 0) => Err(SessionError::NotFound(
                     "no scenario loaded (POST /admin/scenario/load, `simulator scenario load FILE`)"
                         .into(),
                 )),
-                1 => Ok(map.values().next().cloned().expect("one session")),
+                (1, 0) => Ok(map.values().next().expect("one session").session.clone()),
+                (0, 1) => Err(is_broken(broken.keys().next().expect("one")).expect("broken")),
                 _ => Err(SessionError::Ambiguous(format!(
                     "several scenario sessions are loaded ({}); name one with ?session=ID (--session)",
-                    names(&map)
+                    names(&map, &broken)
                 ))),
             },
         }
@@ -435,54 +651,152 @@ impl Sessions {
     pub fn step(&self, id: Option<&str>) -> Result<StepOutcome, SessionError> {
         let session = self.get(id)?;
         let mut s = lock(&session);
-        s.step()
+        let outcome = s.step()?;
+        if !s.run.is_attached()
+            && let Some(store) = self.store.get()
+            && let Err(e) = store.set_cursor(&s.id, s.run.cursor())
+        {
+            tracing::error!(session = %s.id, error = %e, "cannot store the session's cursor");
+        }
+        Ok(outcome)
     }
 
-    /// Resets a session to its start.
+    /// Resets a session to its start (a broken one: its script read again).
     pub fn reset(&self, id: Option<&str>) -> Result<SessionView, SessionError> {
+        let broken = id.and_then(|id| lock(&self.broken).get(id).cloned());
+        if let Some(b) = broken {
+            let record = Record {
+                cursor: 0,
+                ..b.record
+            };
+            let vpcd = self.vpcd.get().cloned().unwrap_or_default();
+            let view = self.replay(&record, &vpcd)?;
+            if let Some(store) = self.store.get() {
+                let _ = store.set_cursor(&record.id, 0);
+            }
+            tracing::info!(session = %record.id, "broken scenario session loaded again");
+            return Ok(view);
+        }
         let session = self.get(id)?;
         let mut s = lock(&session);
-        s.reset()?;
+        s.reset(self.watch.get())?;
         tracing::info!(session = %s.id, "scenario reset");
-        Ok(s.view())
+        self.store_record(&s);
+        let view = s.view();
+        let world = (!s.run.is_attached()).then(|| s.run.shared().clone());
+        let key = s.id.clone();
+        drop(s);
+        // The fresh world answers the session's requests from now on.
+        if let Some(slot) = lock(&self.map).get_mut(&key) {
+            slot.world = world;
+        }
+        Ok(view)
     }
 
     /// A session's view.
     pub fn view(&self, id: Option<&str>) -> Result<SessionView, SessionError> {
+        if let Some(b) = self.broken_view(id) {
+            return Ok(b);
+        }
         let session = self.get(id)?;
         let s = lock(&session);
         Ok(s.view())
     }
 
-    /// Removes a session (its own world with it).
+    fn broken_view(&self, id: Option<&str>) -> Option<SessionView> {
+        let broken = lock(&self.broken);
+        match id {
+            Some(id) => broken.get(id).map(Broken::view),
+            None if self.is_empty() && broken.len() == 1 => {
+                broken.values().next().map(Broken::view)
+            }
+            None => None,
+        }
+    }
+
+    /// Removes a session (its own world with it; its folder stays), broken or not.
     pub fn unload(&self, id: Option<&str>) -> Result<String, SessionError> {
-        let session = self.get(id)?;
-        let key = lock(&session).id.clone();
-        lock(&self.map).remove(&key);
+        let key = match self.broken_view(id) {
+            Some(b) => {
+                lock(&self.broken).remove(&b.session);
+                b.session
+            }
+            None => {
+                let session = self.get(id)?;
+                let key = lock(&session).id.clone();
+                let mut map = lock(&self.map);
+                map.remove(&key);
+                self.set_count(&map);
+                key
+            }
+        };
+        if let Some(store) = self.store.get()
+            && let Err(e) = store.remove(&key)
+        {
+            tracing::error!(session = %key, error = %e, "cannot remove the stored session");
+        }
         tracing::info!(session = %key, "scenario unloaded");
         Ok(key)
     }
 
-    /// Every session's view, by key.
+    /// Every session's view, by key (broken ones too).
     pub fn list(&self) -> Vec<SessionView> {
         let sessions: Vec<_> = lock(&self.map).values().cloned().collect();
-        sessions.iter().map(|s| lock(s).view()).collect()
+        let mut views: Vec<SessionView> =
+            sessions.iter().map(|s| lock(&s.session).view()).collect();
+        views.extend(lock(&self.broken).values().map(Broken::view));
+        views.sort_by(|a, b| a.session.cmp(&b.session));
+        views
     }
 
     /// The world of the own-world session keyed by the `MedicalInstitutionCode` of this request
-    /// file (XML over HTTP routes a clinic's request there), if one is loaded.
+    /// file (XML over HTTP and the served `req/` route a clinic's request there), if one is
+    /// loaded. With no session loaded, one atomic load.
     pub fn world_for_request(&self, request: &[u8]) -> Option<Arc<Shared>> {
-        if lock(&self.map).is_empty() {
+        if self.is_empty() {
             return None;
         }
-        let text = crate::scenario_run::decode(request);
-        let open = "<MedicalInstitutionCode>";
-        let start = text.find(open)? + open.len();
-        let end = start + text[start..].find("</MedicalInstitutionCode>")?;
-        let code = text[start..end].trim();
-        let session = lock(&self.map).get(code).cloned()?;
-        let s = lock(&session);
-        (!s.run.is_attached()).then(|| s.run.shared().clone())
+        let code = request_code(request)?;
+        self.world_for_code(&code)
+    }
+
+    /// The world of the own-world session keyed by `code`.
+    pub fn world_for_code(&self, code: &str) -> Option<Arc<Shared>> {
+        if self.is_empty() {
+            return None;
+        }
+        lock(&self.map).get(code.trim())?.world.clone()
+    }
+
+    /// The world of the own-world session that issued this Web API token.
+    pub fn world_for_token(&self, token: &str) -> Option<Arc<Shared>> {
+        if self.is_empty() {
+            return None;
+        }
+        let worlds: Vec<Arc<Shared>> = lock(&self.map)
+            .values()
+            .filter_map(|s| s.world.clone())
+            .collect();
+        worlds.into_iter().find(|w| {
+            w.tokens
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains_key(token)
+        })
+    }
+
+    /// Where a request naming session `id` (the `X-Simulator-Session` header) goes: the
+    /// session's own world, `None` for an attached one (it plays on the served world), an error
+    /// when no such session is loaded.
+    pub fn world_for_id(&self, id: &str) -> Result<Option<Arc<Shared>>, SessionError> {
+        let map = lock(&self.map);
+        match map.get(id.trim()) {
+            Some(slot) => Ok(slot.world.clone()),
+            None => Err(SessionError::NotFound(format!(
+                "no scenario session {id:?} (X-Simulator-Session; loaded: {})",
+                names(&map, &lock(&self.broken))
+            ))),
+        }
     }
 
     /// The world of a session (its clock, for `/admin/clock?session=`).
@@ -492,17 +806,32 @@ impl Sessions {
         Ok(s.run.shared().clone())
     }
 
-    /// Drops every session (at shutdown: an attached one holds the served simulator).
+    /// Drops every session (at shutdown: an attached one holds the served simulator). Stored
+    /// sessions stay stored.
     pub fn clear(&self) {
-        lock(&self.map).clear();
+        let mut map = lock(&self.map);
+        map.clear();
+        self.set_count(&map);
     }
 }
 
-fn names(map: &BTreeMap<String, Arc<Mutex<Session>>>) -> String {
-    if map.is_empty() {
+/// The `MedicalInstitutionCode` of a request file.
+fn request_code(request: &[u8]) -> Option<String> {
+    let text = crate::scenario_run::decode(request);
+    let open = "<MedicalInstitutionCode>";
+    let start = text.find(open)? + open.len();
+    let end = start + text[start..].find("</MedicalInstitutionCode>")?;
+    Some(text[start..end].trim().to_owned())
+}
+
+fn names(map: &BTreeMap<String, Slot>, broken: &BTreeMap<String, Broken>) -> String {
+    if map.is_empty() && broken.is_empty() {
         return "none".into();
     }
-    map.keys().cloned().collect::<Vec<_>>().join(", ")
+    let mut keys: Vec<String> = map.keys().cloned().collect();
+    keys.extend(broken.keys().map(|k| format!("{k} (broken)")));
+    keys.sort();
+    keys.join(", ")
 }
 
 fn check_id(id: &str) -> Result<String, SessionError> {
@@ -520,86 +849,4 @@ fn check_id(id: &str) -> Result<String, SessionError> {
     Ok(id.to_owned())
 }
 
-/// `--pcsc`: puts `person`'s virtual card into vpcd slot 0 and waits until pcscd sees a card.
-pub fn pcsc_insert(shared: &Shared, person: &str, face: sim_card::FaceImage) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let p = shared
-        .population
-        .person_by_id(person)
-        .with_context(|| format!("no person {person}"))?;
-    shared
-        .cards
-        .insert_with_face(&p, 0, face)
-        .with_context(|| format!("putting {person}'s card into vpcd slot 0"))?;
-    wait_for_card(true).with_context(|| {
-        format!(
-            "pcscd does not see {person}'s card (slot 0: {})",
-            serde_json::to_string(&shared.cards.list()).unwrap_or_default()
-        )
-    })
-}
-
-/// `--pcsc`: takes the card out of vpcd slot 0 and waits until pcscd sees no card.
-pub fn pcsc_remove(shared: &Shared) -> anyhow::Result<()> {
-    use anyhow::Context;
-    if shared.cards.list().iter().any(|c| c.slot == 0) {
-        shared
-            .cards
-            .remove(0)
-            .context("taking the card out of slot 0")?;
-    }
-    wait_for_card(false).context("pcscd still sees a card in slot 0")
-}
-
-/// Takes the machine-wide lock on vpcd slot 0 that the card end-to-end tests take
-/// (`$TMPDIR/sim-pcscd-slot0.lock`), waiting (and saying so) while another process holds it; held
-/// until the returned file is dropped. `scenario run --pcsc` takes it, so two jobs on one machine
-/// never share the slot.
-pub fn pcsc_machine_lock() -> anyhow::Result<std::fs::File> {
-    use anyhow::Context;
-    let path = std::env::temp_dir().join("sim-pcscd-slot0.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    if file.try_lock().is_err() {
-        eprintln!(
-            "waiting for another user of vpcd slot 0 (lock {})",
-            path.display()
-        );
-        file.lock()
-            .with_context(|| format!("locking {}", path.display()))?;
-    }
-    Ok(file)
-}
-
-/// The PC/SC name of vpcd's slot 0.
-const SLOT0_READER: &str = "Virtual PCD 00 00";
-
-/// Waits (10 s at most) until pcscd reports slot 0 with (or without) a card, through its status
-/// change events (polling connections would race pcscd's own view of the slot).
-fn wait_for_card(present: bool) -> anyhow::Result<()> {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User)
-        .map_err(|e| anyhow::anyhow!("cannot reach pcscd: {e}"))?;
-    let reader = std::ffi::CString::new(SLOT0_READER).expect("no NUL in the name");
-    let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match ctx.get_status_change(Duration::from_millis(250), &mut states) {
-            Ok(()) | Err(pcsc::Error::Timeout) => {}
-            Err(e) => anyhow::bail!("pcscd status of {SLOT0_READER}: {e}"),
-        }
-        let state = states[0].event_state();
-        let now_present =
-            state.contains(pcsc::State::PRESENT) && !state.contains(pcsc::State::MUTE);
-        if now_present == present && (present || state.contains(pcsc::State::EMPTY)) {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            anyhow::bail!("timed out after 10 s ({SLOT0_READER}: {state:?})");
-        }
-        states[0].sync_current_state();
-    }
-}
+pub use crate::scenario_pcsc::{pcsc_insert, pcsc_machine_lock, pcsc_remove};

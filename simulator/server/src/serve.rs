@@ -148,7 +148,8 @@ pub fn build_shared(opts: &ServeOptions) -> anyhow::Result<Arc<Shared>> {
             opts.admin_allow_remote,
         ),
         medical,
-        scenarios: Default::default(),
+        // Own worlds of scenario sessions keep their shared folders here unless told otherwise.
+        scenarios: crate::scenario_session::Sessions::under(Some(opts.oqs_dir.join("sessions"))),
     }
     .into_ref())
 }
@@ -159,10 +160,13 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let shared = build_shared(&opts)?;
+    let dropbox_config = dropbox_config(&opts);
+    start_sessions(&opts, &shared, &dropbox_config).await?;
     if let Some(file) = &opts.scenario {
         let options = crate::scenario_run::RunOptions {
             pcsc: false,
             vpcd: opts.vpcd.clone(),
+            folder: None,
         };
         let source = crate::scenario_session::Source::File(file.clone());
         let view = shared
@@ -171,21 +175,6 @@ pub async fn run(
             .map_err(|e| anyhow::anyhow!("--scenario: {e}"))?;
         tracing::info!(session = %view.session, steps = view.steps.len(), "scenario ready for `simulator scenario step`");
     }
-    let t = &opts.config.terminal;
-    let dropbox_config = DropboxConfig {
-        root: opts.oqs_dir.clone(),
-        watch: if t.watch == "poll" {
-            WatchMode::Poll
-        } else {
-            WatchMode::Auto
-        },
-        poll_interval: Duration::from_millis(t.poll_interval_ms.max(10)),
-        delay: (
-            Duration::from_millis(t.response_delay_ms[0]),
-            Duration::from_millis(t.response_delay_ms[1]),
-        ),
-        fsync: t.fsync,
-    };
     let addr: SocketAddr = opts
         .config
         .http
@@ -227,6 +216,50 @@ pub async fn run(
     shared.cards.remove_all();
     shared.journal.flush();
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The file interface's settings from the configuration.
+pub fn dropbox_config(opts: &ServeOptions) -> DropboxConfig {
+    let t = &opts.config.terminal;
+    DropboxConfig {
+        root: opts.oqs_dir.clone(),
+        watch: if t.watch == "poll" {
+            WatchMode::Poll
+        } else {
+            WatchMode::Auto
+        },
+        poll_interval: Duration::from_millis(t.poll_interval_ms.max(10)),
+        delay: (
+            Duration::from_millis(t.response_delay_ms[0]),
+            Duration::from_millis(t.response_delay_ms[1]),
+        ),
+        fsync: t.fsync,
+    }
+}
+
+/// Scenario sessions: kept in the state database, their own folders watched; those of the last
+/// run loaded again and replayed to their cursors (a broken one is logged, never fatal).
+pub async fn start_sessions(
+    opts: &ServeOptions,
+    shared: &Arc<Shared>,
+    dropbox_config: &DropboxConfig,
+) -> anyhow::Result<()> {
+    let store = crate::scenario_persist::SessionStore::open(&opts.state_dir.join("state.sqlite3"))
+        .context("opening the scenario session store")?;
+    shared.scenarios.persist(store);
+    shared.scenarios.watch(crate::scenario_session::Watch {
+        runtime: tokio::runtime::Handle::current(),
+        config: dropbox_config.clone(),
+    });
+    let (task_shared, vpcd) = (shared.clone(), opts.vpcd.clone());
+    let (restored, broken) =
+        tokio::task::spawn_blocking(move || task_shared.scenarios.restore(&vpcd))
+            .await
+            .context("restoring the scenario sessions")?;
+    if restored + broken > 0 {
+        tracing::info!(restored, broken, "scenario sessions of the last run");
+    }
     Ok(())
 }
 

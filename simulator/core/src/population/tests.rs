@@ -184,3 +184,87 @@ fn the_binary_form_round_trips_and_appends() {
         let _ = p.read_binary(&mut b.as_slice());
     }
 }
+
+#[test]
+fn batches_append_as_if_added_one_by_one() {
+    // Key chains across batches ("123" and "0123" are the same 番号), other names, extras.
+    let mut ps = people();
+    ps[2].qualifications = vec![qual("01130012", "0123", Some("ＡＢ１"))];
+    let mut more = ps[1].clone();
+    more.id = "P0000003".into();
+    more.name_of_other = Some("佐藤　次郎".into());
+    ps.push(more);
+    let one_by_one = Population::new(insurers(), ps.clone()).unwrap();
+
+    let mut pop = Population::new(insurers(), vec![ps[0].clone()]).unwrap();
+    let mut first = pop.batch(2);
+    for p in &ps[1..3] {
+        first.add(p).unwrap();
+    }
+    let mut second = first.sibling(1);
+    second.add(&ps[3]).unwrap();
+    pop.append(&mut first).unwrap();
+    assert!(first.is_empty());
+    pop.append(&mut second).unwrap();
+    assert_eq!(pop.persons().collect::<Vec<_>>(), ps);
+    let kyokai = InsurerNumber::parse("01130012").unwrap();
+    let kokuho = InsurerNumber::parse("138057").unwrap();
+    for (insurer, number) in [
+        (&kyokai, "123"),
+        (&kyokai, "123456789012"),
+        (&kokuho, "123"),
+        (&kokuho, "ABC-9"),
+    ] {
+        assert_eq!(
+            pop.candidates(insurer, number),
+            one_by_one.candidates(insurer, number),
+            "{number}"
+        );
+    }
+    let found = pop.candidates(&kyokai, "123");
+    assert_eq!(
+        found.iter().map(|r| r.person).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    for (i, p) in ps.iter().enumerate() {
+        assert_eq!(pop.index_of(&p.id), Some(i as u32));
+    }
+}
+
+#[test]
+fn a_bad_batch_changes_nothing() {
+    let ps = people();
+    let mut pop = Population::new(insurers(), vec![ps[0].clone()]).unwrap();
+    let mut batch = pop.batch(4);
+    // Twice in one batch, and an unknown insurer: refused by the batch, which stays as it was.
+    batch.add(&ps[1]).unwrap();
+    assert!(matches!(
+        batch.add(&ps[1]),
+        Err(PopulationError::DuplicatePerson(_))
+    ));
+    let mut stray = ps[2].clone();
+    stray.qualifications = vec![qual("06139018", "1", None)];
+    assert!(matches!(
+        batch.add(&stray),
+        Err(PopulationError::UnknownInsurer { .. })
+    ));
+    assert_eq!(batch.len(), 1);
+    // An id the population has already: refused on append, the population as it was.
+    batch.add(&ps[0]).unwrap();
+    assert!(matches!(
+        pop.append(&mut batch),
+        Err(PopulationError::DuplicatePerson(_))
+    ));
+    assert_eq!(pop.persons().collect::<Vec<_>>(), ps[..1]);
+    let kyokai = InsurerNumber::parse("01130012").unwrap();
+    assert!(pop.candidates(&kyokai, "123").is_empty());
+    // A batch of another population.
+    let other = Population::new(insurers(), Vec::new()).unwrap();
+    let mut foreign = other.batch(1);
+    foreign.add(&ps[1]).unwrap();
+    assert!(matches!(
+        pop.append(&mut foreign),
+        Err(PopulationError::ForeignBatch)
+    ));
+    assert_eq!(pop.len(), 1);
+}

@@ -131,6 +131,32 @@ impl Strings {
         (t != NONE && t & DIGITS != 0).then_some(t & ((1 << 27) - 1))
     }
 
+    /// Interns every string of `other` here, giving the handle map from `other`'s arena
+    /// indexes to this one's (see [`remap`]).
+    pub(crate) fn absorb(&mut self, other: &Strings) -> Result<Vec<u32>, Full> {
+        let Strings {
+            bytes,
+            ends,
+            dedup,
+            hasher,
+        } = self;
+        dedup.reserve(other.ends.len(), |&j| {
+            let j = j as usize;
+            let start = if j == 0 { 0 } else { ends[j - 1] as usize };
+            hasher.hash_one(&bytes[start..ends[j] as usize])
+        });
+        (0..other.ends.len() as u32)
+            .map(|i| self.intern(other.get(i)))
+            .collect()
+    }
+
+    /// Forgets every string, keeping the room.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.dedup.clear();
+    }
+
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.bytes.capacity() + self.ends.capacity() * 4 + self.dedup.capacity() * 5
@@ -140,6 +166,21 @@ impl Strings {
     pub(crate) fn raw(&self) -> (&str, &[u32]) {
         (&self.bytes, &self.ends)
     }
+}
+
+/// The handle of `t` after the strings it points to moved by `map` ([`Strings::absorb`]):
+/// digit handles and [`NONE`] stay as they are.
+pub(crate) fn remap(t: Text, map: &[u32]) -> Text {
+    if t == NONE || t & DIGITS != 0 {
+        t
+    } else {
+        map.get(t as usize).copied().unwrap_or(NONE)
+    }
+}
+
+/// [`remap`] on every piece.
+pub(crate) fn remap_pieces<const N: usize>(p: Pieces<N>, map: &[u32]) -> Pieces<N> {
+    p.map(|t| remap(t, map))
 }
 
 /// A string stored as up to three interned pieces, so that names (family, given) and addresses

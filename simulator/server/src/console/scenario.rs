@@ -99,6 +99,10 @@ async fn show(
                     p { (s.file) " — セッション " code { (s.session) } "・"
                         (if s.world == "attached" { "このシミュレータ上" } else { "専用の世界" })
                         "・時計 " (s.clock) "（" (s.clock_mode) "）" }
+                    @if !s.folder.is_empty() { p { "共有フォルダ " code { (s.folder) } } }
+                    @if let Some(why) = &s.broken {
+                        p.banner.error role="alert" { "再起動後にシナリオを読み込めません（修正して「最初から」、または「閉じる」）: " pre { (why) } }
+                    }
                     p { (s.cursor) " / " (s.steps.len()) " ステップ実行済み（成功 " (s.passed) "・失敗 " (s.failed) "）"
                         @if s.finished { " — 完了" } }
                     div.row {
@@ -156,6 +160,7 @@ async fn act(
                 let options = RunOptions {
                     pcsc: false,
                     vpcd: shared.cards.vpcd().clone(),
+                    folder: None,
                 };
                 let view = sessions
                     .load(

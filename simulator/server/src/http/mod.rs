@@ -34,6 +34,69 @@ pub const AUTH_PATH: &str = "/oqs-api-pro/MSA12020/ILI12020SV01/auth";
 /// Path of the Web API qualification search.
 pub const SEARCH_PATH: &str = "/oqs-api-pro/MSA01030/ILI01030SV01/search";
 
+/// The header naming the scenario session a Web API or XML-over-HTTP request goes to
+/// ([`crate::scenario_session`]); without it, the request's 医療機関コード decides.
+pub const SESSION_HEADER: &str = "x-simulator-session";
+
+/// Where a request with these headers goes: `Ok(None)` the served world (no header, or an
+/// attached session), `Ok(Some(world))` a session's own world, `Err` an unknown session.
+fn header_world(
+    shared: &Shared,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Arc<Shared>>, crate::scenario_session::SessionError> {
+    match headers.get(SESSION_HEADER) {
+        None => Ok(None),
+        Some(v) => shared
+            .scenarios
+            .world_for_id(v.to_str().unwrap_or_default()),
+    }
+}
+
+/// Calls the Web API's login (`AUTH_PATH`) or search (`SEARCH_PATH`) handler in-process, with
+/// `token` as `Authorization`: the status and the body (the scenario runner's `webapi` step).
+/// The handlers never wait on anything, so their futures are ready at the first poll.
+pub fn webapi_call(
+    shared: &Arc<Shared>,
+    path: &str,
+    token: Option<&str>,
+    body: String,
+) -> anyhow::Result<(u16, Vec<u8>)> {
+    use axum::extract::State;
+    use http_body_util::BodyExt;
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some(token) = token {
+        headers.insert(
+            axum::http::header::AUTHORIZATION,
+            token
+                .parse()
+                .map_err(|_| anyhow::anyhow!("a token that is no header value"))?,
+        );
+    }
+    let state = State(shared.clone());
+    let response = match path {
+        AUTH_PATH => ready(webapi::auth(state, headers, body.into()))?,
+        SEARCH_PATH => ready(webapi::search(state, headers, body.into()))?,
+        other => anyhow::bail!("no Web API handler for {other}"),
+    };
+    let status = response.status().as_u16();
+    let bytes = ready(response.into_body().collect())?
+        .map_err(|e| anyhow::anyhow!("reading the Web API answer: {e}"))?
+        .to_bytes();
+    Ok((status, bytes.to_vec()))
+}
+
+/// The output of a future that completes without waiting.
+fn ready<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    for _ in 0..16 {
+        if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return Ok(v);
+        }
+    }
+    anyhow::bail!("the Web API handler did not complete in-process")
+}
+
 /// The router.
 pub fn app(shared: Arc<Shared>) -> Router {
     Router::new()

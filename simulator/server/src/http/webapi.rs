@@ -4,6 +4,12 @@
 //!
 //! The real service sits behind mutual TLS on the closed network; this one is plain HTTP on
 //! loopback. The login body's fields are not public, so any JSON object is accepted.
+//!
+//! Scenario sessions ([`crate::scenario_session`]): a login with the header
+//! `X-Simulator-Session: ID`, or whose body names a session's key as `medicalInstitutionCode`
+//! (also `MedicalInstitutionCode`, `medical_institution_code`), gets a token of that session's
+//! world. A search goes to the session of its header, else of its `MedicalInstitutionCode`, else
+//! of the world that issued its token; a token of the served world is accepted by every session.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -47,17 +53,55 @@ fn token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub(super) async fn auth(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    if !body.iter().all(u8::is_ascii_whitespace)
-        && serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body).is_err()
-    {
-        return error(
-            &shared,
-            StatusCode::BAD_REQUEST,
+/// The 医療機関コード a login body names, if any.
+fn login_code(login: &serde_json::Map<String, serde_json::Value>) -> Option<&str> {
+    [
+        "medicalInstitutionCode",
+        "MedicalInstitutionCode",
+        "medical_institution_code",
+    ]
+    .iter()
+    .find_map(|k| login.get(*k).and_then(|v| v.as_str()))
+}
+
+/// The world of the session a request names by header, or `Err` (404) for an unknown one.
+fn by_header(shared: &Shared, headers: &HeaderMap) -> Result<Option<Arc<Shared>>, Box<Response>> {
+    super::header_world(shared, headers).map_err(|e| {
+        Box::new(error(
+            shared,
+            StatusCode::NOT_FOUND,
             ErrorKey::HttpBadRequest,
-            "the login body is not a JSON object",
-        );
-    }
+            &e.to_string(),
+        ))
+    })
+}
+
+pub(super) async fn auth(
+    State(served): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let login = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Map::new()
+    } else {
+        match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body) {
+            Ok(login) => login,
+            Err(_) => {
+                return error(
+                    &served,
+                    StatusCode::BAD_REQUEST,
+                    ErrorKey::HttpBadRequest,
+                    "the login body is not a JSON object",
+                );
+            }
+        }
+    };
+    let session = match by_header(&served, &headers) {
+        Ok(Some(world)) => Some(world),
+        Ok(None) => login_code(&login).and_then(|c| served.scenarios.world_for_code(c)),
+        Err(response) => return *response,
+    };
+    let shared = session.as_ref().unwrap_or(&served);
     let id_token = token();
     {
         let mut tokens = shared.tokens.lock().unwrap_or_else(|e| e.into_inner());
@@ -85,15 +129,16 @@ pub(super) async fn auth(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
     )
 }
 
-fn authorised(shared: &Shared, headers: &HeaderMap) -> bool {
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
+/// The raw token of `Authorization` (the real client sends it bare; "Bearer " is tolerated).
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    Some(value.strip_prefix("Bearer ").unwrap_or(value).trim())
+}
+
+fn authorised(shared: &Shared, token: Option<&str>) -> bool {
+    let Some(token) = token else {
         return false;
     };
-    // The real client sends the raw token; a "Bearer " prefix is tolerated.
-    let token = value.strip_prefix("Bearer ").unwrap_or(value).trim();
     let tokens = shared.tokens.lock().unwrap_or_else(|e| e.into_inner());
     tokens
         .get(token)
@@ -101,23 +146,37 @@ fn authorised(shared: &Shared, headers: &HeaderMap) -> bool {
 }
 
 pub(super) async fn search(
-    State(shared): State<Arc<Shared>>,
+    State(served): State<Arc<Shared>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !authorised(&shared, &headers) {
+    let token = bearer(&headers);
+    let request: Result<SearchRequest, _> = serde_json::from_slice(&body);
+    let session = match by_header(&served, &headers) {
+        Ok(Some(world)) => Some(world),
+        Err(response) => return *response,
+        Ok(None) if served.scenarios.is_empty() => None,
+        Ok(None) => request
+            .as_ref()
+            .ok()
+            .and_then(|r| r.xml_msg.header.medical_institution_code.as_deref())
+            .and_then(|c| served.scenarios.world_for_code(c))
+            .or_else(|| token.and_then(|t| served.scenarios.world_for_token(t))),
+    };
+    let shared = session.as_ref().unwrap_or(&served);
+    if !(authorised(shared, token) || session.is_some() && authorised(&served, token)) {
         return error(
-            &shared,
+            shared,
             StatusCode::UNAUTHORIZED,
             ErrorKey::HttpUnauthorized,
             "missing, unknown or expired idToken",
         );
     }
-    let request: SearchRequest = match serde_json::from_slice(&body) {
+    let request = match request {
         Ok(r) => r,
         Err(e) => {
             return error(
-                &shared,
+                shared,
                 StatusCode::BAD_REQUEST,
                 ErrorKey::HttpBadRequest,
                 &e.to_string(),
@@ -135,7 +194,7 @@ pub(super) async fn search(
         Ok(v) => v,
         Err(rejection) => {
             return error(
-                &shared,
+                shared,
                 StatusCode::BAD_REQUEST,
                 rejection.key,
                 &rejection.detail,

@@ -2,13 +2,14 @@
 //! answers with the exact bytes of the result file (200), or of the `.err` file when the terminal
 //! would reject the request (422). `POST /oqs/xml` is the same for a single-check request with a
 //! default name. The result's file name is in `X-OQS-Result-Name` (or `X-OQS-Err-Name`). A request
-//! whose `MedicalInstitutionCode` keys a loaded scenario session is answered by that session's world.
+//! whose `MedicalInstitutionCode` keys a loaded scenario session is answered by that session's world,
+//! and so is one with an `X-Simulator-Session: ID` header (404 for an unknown session).
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sim_core::FileOutcome;
 use sim_messages::TextEncoding;
@@ -19,16 +20,29 @@ use crate::shared::Shared;
 /// The name used by `POST /oqs/xml`.
 pub const DEFAULT_NAME: &str = "OQSsiquc01req_http.xml";
 
-pub(super) async fn post_default(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    handle(&shared, DEFAULT_NAME, &body)
+pub(super) async fn post_default(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    routed(&shared, &headers, DEFAULT_NAME, &body)
 }
 
 pub(super) async fn post_named(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    handle(&shared, &name, &body)
+    routed(&shared, &headers, &name, &body)
+}
+
+fn routed(shared: &Shared, headers: &HeaderMap, name: &str, body: &[u8]) -> Response {
+    match super::header_world(shared, headers) {
+        Ok(Some(session)) => handle(&session, name, body),
+        Ok(None) => handle(shared, name, body),
+        Err(e) => (StatusCode::NOT_FOUND, format!("{e}\n")).into_response(),
+    }
 }
 
 fn handle(shared: &Shared, name: &str, body: &[u8]) -> Response {

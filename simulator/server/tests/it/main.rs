@@ -21,4 +21,5 @@ mod reference;
 mod restart;
 mod scenario;
 mod scenario_remote;
+mod scenario_sessions;
 mod support;

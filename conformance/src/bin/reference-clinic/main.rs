@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use conformance::proto::{
-    BulkPatient, Card, CheckCard, Envelope, Hello, Outcome, PROTOCOL, Recorded, RegisterReference,
-    Reply, Request, Via,
+    BulkKind, BulkPatient, Card, CheckCard, Envelope, Hello, Outcome, PROTOCOL, Recorded,
+    RegisterReference, Reply, Request, Via,
 };
 use sim_messages::TextEncoding;
 use sim_messages::siquc01::{
@@ -29,6 +29,9 @@ use sim_messages::siquc01::{
     RequestBody, RequestHeader, ResultOfQualificationConfirmation,
 };
 use sim_messages::xml::{XmlStyle, read_document, write_text};
+
+mod criteria;
+mod medinfo;
 
 /// The deliberate faults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +52,9 @@ enum Fault {
     NonAtomicWrites,
     /// Uses a 12-digit number that passes the 個人番号 check digit as ArbitraryFileIdentifier.
     MyNumberInIdentifier,
+    /// Keeps showing the drug or checkup information of an earlier visit when the patient's
+    /// consent is gone (the chart does not clear it).
+    ShowsStaleMedicalInfo,
 }
 
 impl Fault {
@@ -62,6 +68,7 @@ impl Fault {
             "deletes-face-unread" => Fault::DeletesFaceUnread,
             "non-atomic-writes" => Fault::NonAtomicWrites,
             "my-number-in-identifier" => Fault::MyNumberInIdentifier,
+            "shows-stale-medical-info" => Fault::ShowsStaleMedicalInfo,
             _ => return None,
         })
     }
@@ -84,6 +91,8 @@ struct Clinic {
     references: HashMap<String, String>,
     /// Face files already taken in.
     faces_done: HashSet<String>,
+    /// The latest face result of each card (by [`card_key`]): its consent flags.
+    faces_by_card: HashMap<String, ResultOfQualificationConfirmation>,
     seq: u32,
 }
 
@@ -125,6 +134,7 @@ fn main() {
         records: HashMap::new(),
         references: HashMap::new(),
         faces_done: HashSet::new(),
+        faces_by_card: HashMap::new(),
         seq: 0,
     };
     let stdin = std::io::stdin();
@@ -182,7 +192,14 @@ impl Clinic {
             }
             Request::CheckInsuranceCard(c) => self.check(&c).map(|()| ok),
             Request::RegisterReferenceNumber(r) => self.register(&r).map(|()| ok),
-            Request::RunBulk(b) => self.bulk(&b.patients).map(|()| ok),
+            Request::RunBulk(b) if b.kind == BulkKind::Qualification => {
+                self.bulk(&b.patients).map(|()| ok)
+            }
+            Request::RunBulk(b) => self.criteria_bulk(&b).map(|received| Reply {
+                received: Some(received),
+                ..ok
+            }),
+            Request::ViewMedicalInfo(v) => self.view_medical(&v).map(|()| ok),
             Request::ReadFace => self.read_face().map(|received| Reply {
                 received: Some(received),
                 ..ok
@@ -534,10 +551,7 @@ impl Clinic {
     }
 
     fn bulk(&mut self, patients: &[BulkPatient]) -> Result<(), String> {
-        use sim_messages::muquc::{
-            BulkDownloadRequest, BulkDownloadRequestBody, BulkDownloadRequestHeader,
-            BulkDownloadResult, BulkUploadRequest, BulkUploadRequestBody, BulkUploadResult,
-        };
+        use sim_messages::muquc::{BulkUploadRequest, BulkUploadRequestBody};
         let hello = self.hello()?.clone();
         let seq = self.next();
         let upload = BulkUploadRequest {
@@ -554,30 +568,77 @@ impl Clinic {
             },
         };
         let name = format!("OQSmuquc01req_{}{:04}.xml", hello.today, seq);
-        self.put_request(&name, &self.document(&upload)?)?;
-        let reception = match self.await_answer(&name)? {
-            Answer::Result(bytes) => {
-                let (r, _) =
-                    read_document::<BulkUploadResult>(&bytes).map_err(|e| e.to_string())?;
-                match r.body {
-                    Some(b) if r.header.segment_of_result == "1" => b.reception_number,
-                    _ => {
-                        return Err(format!(
-                            "bulk upload refused: {}",
-                            r.header.error_message.unwrap_or_default()
-                        ));
-                    }
-                }
-            }
-            Answer::Err(text) => return Err(format!("bulk upload rejected: {}", text.trim())),
-            Answer::Timeout => return Err("the terminal did not answer the bulk upload".into()),
-        };
+        let reception = self.upload(&name, &self.document(&upload)?)?;
         for p in patients {
             self.records
                 .insert(p.patient.clone(), Recorded::outcome(Outcome::Pending));
         }
+        let Some(result) = self.poll_job("OQSmuquc02", &reception)? else {
+            return Ok(());
+        };
+        for unit in result.body.map(|b| b.units).unwrap_or_default() {
+            let who = unit
+                .qualification_confirm_search_info
+                .as_ref()
+                .and_then(|s| s.arbitrary_identifier.clone());
+            let Some(patient) = who.and_then(|w| patients.iter().find(|p| p.patient == w)) else {
+                continue;
+            };
+            let rec = self.decide_unit(&unit, &patient.card);
+            self.records.insert(patient.patient.clone(), rec);
+        }
+        Ok(())
+    }
+
+    /// What the clinic concludes from one unit of a bulk answer.
+    fn decide_unit(&self, unit: &sim_messages::muquc::BulkConfirmUnit, card: &Card) -> Recorded {
+        self.decide(
+            &unit.processing_result_status,
+            unit.processing_result_code.as_deref(),
+            unit.processing_result_message.as_deref(),
+            unit.qualification_validity.as_deref(),
+            &unit.results,
+            card,
+        )
+    }
+
+    /// Puts a bulk upload into `req/`; its ReceptionNumber.
+    fn upload(&self, name: &str, bytes: &[u8]) -> Result<String, String> {
+        use sim_messages::muquc::BulkUploadResult;
+        self.put_request(name, bytes)?;
+        match self.await_answer(name)? {
+            Answer::Result(bytes) => {
+                let (r, _) =
+                    read_document::<BulkUploadResult>(&bytes).map_err(|e| e.to_string())?;
+                match r.body {
+                    Some(b) if r.header.segment_of_result == "1" => Ok(b.reception_number),
+                    _ => Err(format!(
+                        "bulk upload refused: {}",
+                        r.header.error_message.unwrap_or_default()
+                    )),
+                }
+            }
+            Answer::Err(text) => Err(format!("bulk upload rejected: {}", text.trim())),
+            Answer::Timeout => Err("the terminal did not answer the bulk upload".into()),
+        }
+    }
+
+    /// Downloads a bulk job (`prefix` is the 02 request's, e.g. `OQSmuquc02`) until the answer:
+    /// after SegmentOfResult 2 it pauses and asks again, a bounded number of times. The final
+    /// answer, or None when the job was still processing after the last try.
+    fn poll_job(
+        &mut self,
+        prefix: &str,
+        reception: &str,
+    ) -> Result<Option<sim_messages::muquc::BulkDownloadResult>, String> {
+        use sim_messages::muquc::{
+            BulkDownloadRequest, BulkDownloadRequestBody, BulkDownloadRequestHeader,
+            BulkDownloadResult,
+        };
+        let hello = self.hello()?.clone();
         let forever = self.has(Fault::PollsForever);
         let mut extra = 0;
+        let mut last = None;
         for _ in 0..(if forever { 30 } else { BULK_TRIES }) {
             let seq = self.next();
             let download = BulkDownloadRequest {
@@ -586,10 +647,10 @@ impl Clinic {
                     arbitrary_file_identifier: Some(self.identifier("bulk", seq)),
                 },
                 body: BulkDownloadRequestBody {
-                    reception_number: Some(reception.clone()),
+                    reception_number: Some(reception.to_owned()),
                 },
             };
-            let name = format!("OQSmuquc02req_{}{:04}.xml", hello.today, seq);
+            let name = format!("{prefix}req_{}{:04}.xml", hello.today, seq);
             self.put_request(&name, &self.document(&download)?)?;
             let bytes = match self.await_answer(&name)? {
                 Answer::Result(bytes) => bytes,
@@ -602,39 +663,19 @@ impl Clinic {
             };
             let (r, _) = read_document::<BulkDownloadResult>(&bytes).map_err(|e| e.to_string())?;
             match r.header.segment_of_result.as_str() {
-                "2" if self.has(Fault::StopsPollingEarly) => return Ok(()),
+                "2" if self.has(Fault::StopsPollingEarly) => return Ok(None),
                 "2" => {
                     if !forever {
                         std::thread::sleep(BULK_PAUSE);
                     }
-                    continue;
                 }
                 "1" => {
-                    for unit in r.body.map(|b| b.units).unwrap_or_default() {
-                        let who = unit
-                            .qualification_confirm_search_info
-                            .as_ref()
-                            .and_then(|s| s.arbitrary_identifier.clone());
-                        let Some(patient) =
-                            who.and_then(|w| patients.iter().find(|p| p.patient == w))
-                        else {
-                            continue;
-                        };
-                        let rec = self.decide(
-                            &unit.processing_result_status,
-                            unit.processing_result_code.as_deref(),
-                            unit.processing_result_message.as_deref(),
-                            unit.qualification_validity.as_deref(),
-                            &unit.results,
-                            &patient.card,
-                        );
-                        self.records.insert(patient.patient.clone(), rec);
-                    }
                     if forever && extra < 5 {
                         extra += 1;
+                        last = Some(r);
                         continue;
                     }
-                    return Ok(());
+                    return Ok(Some(r));
                 }
                 _ => {
                     return Err(format!(
@@ -644,7 +685,7 @@ impl Clinic {
                 }
             }
         }
-        Ok(())
+        Ok(last)
     }
 
     fn read_face(&mut self) -> Result<Vec<Recorded>, String> {
@@ -684,6 +725,20 @@ impl Clinic {
                 birthdate: String::new(),
             };
             let rec = self.record_of(&result, &none);
+            if let Some(r) = result
+                .body
+                .as_ref()
+                .and_then(|b| b.result_list.as_ref())
+                .and_then(|l| l.results.first())
+            {
+                self.faces_by_card.insert(
+                    card_key(
+                        r.insured_identification_number.as_deref().unwrap_or(""),
+                        r.birthdate.as_deref().unwrap_or(""),
+                    ),
+                    r.clone(),
+                );
+            }
             if let Some(patient) = rec
                 .reference_number
                 .as_ref()
@@ -724,6 +779,16 @@ fn fill(rec: &mut Recorded, r: &ResultOfQualificationConfirmation) {
         .as_ref()
         .and_then(|l| l.limit_application_certificate_classification_flag.clone());
     rec.reference_number = r.reference_number.clone();
+    rec.card_classification = r.insured_card_classification.clone();
+    rec.medical_tickets = r
+        .public_expense_result_list
+        .as_ref()
+        .map(|l| l.tickets.len() as u32);
+}
+
+/// A card as the clinic files it: 番号 without width or leading zeros, and the birth date.
+fn card_key(number: &str, birthdate: &str) -> String {
+    format!("{}|{birthdate}", conformance::checks::key(number))
 }
 
 /// Reads a file once two reads a moment apart agree (as RA does), at most a few tries.
