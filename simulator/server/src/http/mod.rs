@@ -38,17 +38,33 @@ pub const SEARCH_PATH: &str = "/oqs-api-pro/MSA01030/ILI01030SV01/search";
 /// ([`crate::scenario_session`]); without it, the request's 医療機関コード decides.
 pub const SESSION_HEADER: &str = "x-simulator-session";
 
-/// Where a request with these headers goes: `Ok(None)` the served world (no header, or an
-/// attached session), `Ok(Some(world))` a session's own world, `Err` an unknown session.
+/// Where a request goes by its `X-Simulator-Session` header: `Ok(None)` the served world (no
+/// header, or an attached session), `Ok(Some(world))` a session's own world, `Err` an unknown
+/// session.
 fn header_world(
     shared: &Shared,
-    headers: &axum::http::HeaderMap,
+    session: Option<&axum::http::HeaderValue>,
 ) -> Result<Option<Arc<Shared>>, crate::scenario_session::SessionError> {
-    match headers.get(SESSION_HEADER) {
+    match session {
         None => Ok(None),
         Some(v) => shared
             .scenarios
             .world_for_id(v.to_str().unwrap_or_default()),
+    }
+}
+
+/// The `X-Simulator-Session` header of a request, taken without copying the others (the
+/// `HeaderMap` extractor clones every header, on the hot path of XML over HTTP).
+pub(super) struct SessionHeader(Option<axum::http::HeaderValue>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SessionHeader {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(SessionHeader(parts.headers.get(SESSION_HEADER).cloned()))
     }
 }
 

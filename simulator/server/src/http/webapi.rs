@@ -66,7 +66,7 @@ fn login_code(login: &serde_json::Map<String, serde_json::Value>) -> Option<&str
 
 /// The world of the session a request names by header, or `Err` (404) for an unknown one.
 fn by_header(shared: &Shared, headers: &HeaderMap) -> Result<Option<Arc<Shared>>, Box<Response>> {
-    super::header_world(shared, headers).map_err(|e| {
+    super::header_world(shared, headers.get(super::SESSION_HEADER)).map_err(|e| {
         Box::new(error(
             shared,
             StatusCode::NOT_FOUND,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sim_core::FileOutcome;
 use sim_messages::TextEncoding;
@@ -22,23 +22,23 @@ pub const DEFAULT_NAME: &str = "OQSsiquc01req_http.xml";
 
 pub(super) async fn post_default(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
+    session: super::SessionHeader,
     body: Bytes,
 ) -> Response {
-    routed(&shared, &headers, DEFAULT_NAME, &body)
+    routed(&shared, session, DEFAULT_NAME, &body)
 }
 
 pub(super) async fn post_named(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
-    headers: HeaderMap,
+    session: super::SessionHeader,
     body: Bytes,
 ) -> Response {
-    routed(&shared, &headers, &name, &body)
+    routed(&shared, session, &name, &body)
 }
 
-fn routed(shared: &Shared, headers: &HeaderMap, name: &str, body: &[u8]) -> Response {
-    match super::header_world(shared, headers) {
+fn routed(shared: &Shared, session: super::SessionHeader, name: &str, body: &[u8]) -> Response {
+    match super::header_world(shared, session.0.as_ref()) {
         Ok(Some(session)) => handle(&session, name, body),
         Ok(None) => handle(shared, name, body),
         Err(e) => (StatusCode::NOT_FOUND, format!("{e}\n")).into_response(),
