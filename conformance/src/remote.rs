@@ -153,16 +153,6 @@ const BULK_ADVANCES: usize = 40;
 pub fn script(case: &str) -> Result<Vec<RemoteStep>, &'static str> {
     use sim_server::reader::Mode;
     Ok(match case {
-        "QC-2.02" => {
-            return Err(
-                "the encoding of results is the simulator's setting ([terminal] result_encoding), not a session's",
-            );
-        }
-        "QC-3.03" => {
-            return Err(
-                "a session's slow terminal is on its virtual clock; the case needs wall time",
-            );
-        }
         "QC-3.01" => vec![RemoteStep::FaultErr],
         "QC-3.02" => vec![RemoteStep::FaultMaintenance],
         "QC-4.01" | "QC-5.03" => vec![face_ok("valid-kokuho", &[])],
@@ -212,17 +202,34 @@ pub fn script(case: &str) -> Result<Vec<RemoteStep>, &'static str> {
     })
 }
 
+/// The world settings of a case's session (top-level lines of its script): UTF-8 results for
+/// QC-2.02 (`result-encoding`), and for QC-3.03 the slow terminal, `slow` late in wall time
+/// (`client-delay`: the session's watcher waits that long before answering the SUT's request).
+pub fn settings(case: &str, slow: Duration) -> Vec<String> {
+    match case {
+        "QC-2.02" => vec!["result-encoding: utf-8".into()],
+        "QC-3.03" => vec![format!("client-delay: {}ms", slow.as_millis())],
+        _ => Vec::new(),
+    }
+}
+
 /// The whole script of a case's session.
 pub fn scenario_yaml(
     case: &str,
     start: chrono::NaiveDateTime,
     medical_institution_code: &str,
+    settings: &[String],
     steps: &[RemoteStep],
 ) -> String {
     let mut out = format!(
-        "title: conformance {case}\nworld: fixtures\nclock: {{ start: {}, mode: frozen }}\nmedical-institution-code: \"{medical_institution_code}\"\nsteps:\n",
+        "title: conformance {case}\nworld: fixtures\nclock: {{ start: {}, mode: frozen }}\nmedical-institution-code: \"{medical_institution_code}\"\n",
         start.format("%Y-%m-%dT%H:%M:%S")
     );
+    for line in settings {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("steps:\n");
     if steps.is_empty() {
         // A script has at least one step; this one is never played.
         out.push_str("  - advance: 1s\n");
@@ -250,7 +257,9 @@ pub struct StepOutcome {
     pub step: Option<serde_json::Value>,
     /// The files the step wrote: `face/NAME`, `res/NAME`.
     #[serde(default)]
-    pub files: Vec<StepFile>,
+    pub files: Vec<StepFile>,    /// The reader message code a card check ended with (`MOCK-R102`…).
+    #[serde(default)]
+    pub reader_message: Option<String>,
 }
 
 /// A file a step wrote.

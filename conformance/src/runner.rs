@@ -261,6 +261,7 @@ pub fn run_case(cfg: &RunConfig, case: &Case, named: &sim_fixtures::NamedFixture
                     sim: sim.clone(),
                     session: format!("conformance-{}-{}", cfg.run_id, case.id),
                     case: case.id.into(),
+                    settings: crate::remote::settings(case.id, cfg.slow),
                     steps,
                 });
             }

@@ -98,6 +98,8 @@ pub struct RemoteCase {
     pub session: String,
     /// The case id (the script's title).
     pub case: String,
+    /// The world settings of the case's script ([`crate::remote::settings`]).
+    pub settings: Vec<String>,
     /// The case's script.
     pub steps: Vec<RemoteStep>,
 }
@@ -266,6 +268,7 @@ impl Terminal {
                     &r.case,
                     opts.now,
                     &opts.medical_institution_code,
+                    &r.settings,
                     &r.steps,
                 );
                 let view = r
@@ -413,6 +416,9 @@ impl Terminal {
             let step = match behaviour {
                 Behaviour::Err => RemoteStep::FaultErr,
                 Behaviour::Maintenance => RemoteStep::FaultMaintenance,
+                // The session's world was loaded with `client-delay` (remote::settings): its
+                // watcher answers the SUT that late, in wall time.
+                Behaviour::Slow(_) => return Ok(()),
                 other => anyhow::bail!("{other:?} is not available against a running simulator"),
             };
             r.play(&step)?;
@@ -434,14 +440,15 @@ impl Terminal {
         &self,
         remote: &RemoteSession,
         step: &RemoteStep,
-    ) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+    ) -> anyhow::Result<ReaderOutcome> {
         let outcome = remote.play(step)?;
+        let message = outcome.reader_message.clone();
         let Some(name) = outcome
             .files
             .iter()
             .find_map(|f| f.name.strip_prefix("face/"))
         else {
-            return Ok(None);
+            return Ok((None, message));
         };
         // The face file comes into the SUT's face/ as the simulator wrote it.
         let theirs = remote.folder.join("face").join(name);
@@ -449,7 +456,7 @@ impl Terminal {
             .with_context(|| format!("reading the simulator's face/{name}"))?;
         let _ = std::fs::remove_file(&theirs);
         dropbox::write_atomically(&self.folders.face, name, &bytes, false)?;
-        Ok(Some((name.to_owned(), bytes)))
+        Ok((Some((name.to_owned(), bytes)), message))
     }
 
     /// Every request answered so far, in order.
@@ -519,6 +526,7 @@ impl Terminal {
             ];
             return self
                 .remote_card_check(r, &RemoteStep::card_check(person, &steps))?
+                .0
                 .with_context(|| format!("the reader wrote no face file for {person}"));
         }
         let shared = &self.engine()?.shared;
@@ -563,8 +571,7 @@ impl Terminal {
     ) -> anyhow::Result<ReaderOutcome> {
         use sim_server::reader::CardKind;
         if let Some(r) = &self.remote {
-            let face = self.remote_card_check(r, &RemoteStep::card_check(person, steps))?;
-            return Ok((face, None));
+            return self.remote_card_check(r, &RemoteStep::card_check(person, steps));
         }
         let shared = &self.engine()?.shared;
         let reader = &shared.reader;

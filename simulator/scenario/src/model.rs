@@ -20,6 +20,14 @@ pub struct Scenario {
     /// The 医療機関コード of the scenario's clinic (requests, face files, the session key of a
     /// running simulator); `None`: the simulator's default.
     pub medical_institution_code: Option<String>,
+    /// The encoding of the answers (`result-encoding: utf-8|shift_jis`, the simulator's
+    /// `[terminal] result_encoding`; CharacterCodeIdentifier 0 for UTF-8, 1 for Shift_JIS); `None`: Shift_JIS.
+    pub result_encoding: Option<Encoding>,
+    /// How long, in wall time, a served session's watcher waits before answering each request a
+    /// client drops into the session's `req/` (`client-delay: 1500ms`; the served simulator's
+    /// `response_delay_ms` otherwise). Never applies to the steps' own drops, which run on the
+    /// virtual clock, so `scenario run` stays deterministic.
+    pub client_delay: Option<std::time::Duration>,
     /// The steps, in order.
     pub steps: Vec<Step>,
 }

@@ -84,6 +84,8 @@ const TOP_KEYS: &[&str] = &[
     "world",
     "clock",
     "medical-institution-code",
+    "result-encoding",
+    "client-delay",
     "steps",
 ];
 const CLOCK_KEYS: &[&str] = &["start", "mode"];
@@ -197,6 +199,23 @@ pub fn parse(file: &str, text: &str, known: &Known) -> Result<Scenario, Vec<Diag
             None
         }
     });
+    let result_encoding = top.get_node("result-encoding").and_then(|n| {
+        match cx.string(n, "result-encoding")?.as_str() {
+            "utf-8" => Some(Encoding::Utf8),
+            "shift_jis" => Some(Encoding::ShiftJis),
+            other => {
+                cx.error(
+                    n.span(),
+                    &format!("unknown result encoding {other:?}"),
+                    Some("`result-encoding: utf-8` or `result-encoding: shift_jis` (the default)"),
+                );
+                None
+            }
+        }
+    });
+    let client_delay = top
+        .get_node("client-delay")
+        .and_then(|n| cx.wall_duration(n, "client-delay"));
     let mut steps = Vec::new();
     if let Some(node) = cx.required(top, &file_start, "steps", "a list of steps") {
         match node.as_sequence() {
@@ -228,6 +247,8 @@ pub fn parse(file: &str, text: &str, known: &Known) -> Result<Scenario, Vec<Diag
             world,
             clock,
             medical_institution_code,
+            result_encoding,
+            client_delay,
             steps,
         }),
         _ => {
@@ -1079,6 +1100,20 @@ impl Cx<'_> {
         ok.then_some(fault)
     }
 
+    /// A wall-time delay: whole milliseconds `1500ms` or seconds `2s`, at most 60 s.
+    fn wall_duration(&mut self, node: &Node, what: &str) -> Option<std::time::Duration> {
+        let text = self.string(node, what)?;
+        let parsed = parse_wall_duration(&text);
+        if parsed.is_none() {
+            self.error(
+                node.span(),
+                &format!("bad wall-time delay {text:?}"),
+                Some("whole milliseconds or seconds, at most 60 s: `client-delay: 1500ms`, `client-delay: 2s`"),
+            );
+        }
+        parsed
+    }
+
     fn duration(&mut self, node: &Node, what: &str) -> Option<TimeDelta> {
         let text = self.string(node, what)?;
         let parsed = parse_duration(&text);
@@ -1129,6 +1164,19 @@ impl Cx<'_> {
         }
         ok.then_some(out)
     }
+}
+
+/// A wall-time delay, `1500ms` or `2s` (0 allowed, at most 60 s).
+pub fn parse_wall_duration(text: &str) -> Option<std::time::Duration> {
+    let (number, ms) = match text.strip_suffix("ms") {
+        Some(n) => (n, 1),
+        None => (text.strip_suffix('s')?, 1000),
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let total = number.parse::<u64>().ok()?.checked_mul(ms)?;
+    (total <= 60_000).then(|| std::time::Duration::from_millis(total))
 }
 
 /// A duration such as `1d`, `90s` or `1h30m`: positive, units d, h, m and s, combinable.
@@ -1185,6 +1233,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wall_durations() {
+        use std::time::Duration;
+        assert_eq!(parse_wall_duration("1500ms"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_wall_duration("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_wall_duration("0ms"), Some(Duration::ZERO));
+        assert_eq!(parse_wall_duration("61s"), None);
+        assert_eq!(parse_wall_duration("1.5s"), None);
+        assert_eq!(parse_wall_duration("ms"), None);
+        assert_eq!(parse_wall_duration("2m"), None);
+    }
 
     #[test]
     fn durations() {

@@ -364,6 +364,13 @@ impl Run {
         if let Some(code) = &scenario.medical_institution_code {
             config.reader.medical_institution_code = code.clone();
         }
+        if let Some(e) = scenario.result_encoding {
+            config.terminal.result_encoding = match e {
+                Encoding::Utf8 => "utf-8",
+                Encoding::ShiftJis => "shift_jis",
+            }
+            .into();
+        }
         let clock = Arc::new(VirtualClock::new(
             scenario.clock.start,
             !scenario.clock.frozen,
@@ -390,6 +397,18 @@ impl Run {
             .oqs_dir
             .clone()
             .context("the served simulator has no shared folder")?;
+        if let Some(e) = scenario.result_encoding {
+            let served = shared.engine.config().result_encoding.character_code_identifier();
+            let wanted = match e {
+                Encoding::Utf8 => "0",
+                Encoding::ShiftJis => "1",
+            };
+            anyhow::ensure!(
+                served == wanted,
+                "the script's result-encoding differs from the served simulator's \
+                 ([terminal] result_encoding): an attached scenario plays on the served world"
+            );
+        }
         let clock = shared
             .clock
             .control()
@@ -434,6 +453,11 @@ impl Run {
     /// Whether it plays on a served simulator ([`Run::attached`]).
     pub fn is_attached(&self) -> bool {
         self._dir.is_none()
+    }
+
+    /// The reader message code (`MOCK-R102`…) the last card check ended with, if any.
+    pub fn last_reader_message(&self) -> Option<&str> {
+        self.checked.code.as_deref()
     }
 
     /// The scenario.

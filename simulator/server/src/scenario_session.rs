@@ -232,6 +232,11 @@ impl Session {
                 ))
             }
         };
+        let reader_message = step
+            .as_ref()
+            .filter(|s| s.kind == "card-check")
+            .and_then(|_| self.run.last_reader_message())
+            .map(str::to_owned);
         if let Some(s) = &step {
             tracing::info!(session = %self.id, line = s.line, kind = %s.kind, state = %s.state, "scenario step");
         }
@@ -242,6 +247,7 @@ impl Session {
             cursor: self.run.cursor(),
             finished: self.run.finished(),
             clock: now_text(self.run.shared()),
+            reader_message,
         })
     }
 
@@ -423,10 +429,14 @@ fn start_watcher(watch: &Watch, run: &Run) -> Option<tokio::sync::oneshot::Sende
     }
     let root = run.shared().oqs_dir.clone()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let config = DropboxConfig {
+    let mut config = DropboxConfig {
         root: root.clone(),
         ..watch.config.clone()
     };
+    // `client-delay`: the session's clients wait this long, in wall time, for each answer.
+    if let Some(d) = run.scenario().client_delay {
+        config.delay = (d, d);
+    }
     let world = run.shared().clone();
     watch.runtime.spawn(async move {
         let stop = async {

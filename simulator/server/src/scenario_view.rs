@@ -78,6 +78,10 @@ pub struct StepOutcome {
     pub finished: bool,
     /// The session's clock after the step.
     pub clock: String,
+    /// For a `card-check` step, the reader message code it ended with (`MOCK-R102`…); `None`
+    /// otherwise, or when the reader showed no message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader_message: Option<String>,
 }
 
 /// A file written by a step.
