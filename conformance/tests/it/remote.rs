@@ -95,6 +95,26 @@ fn the_reference_clinic_passes_against_a_running_simulator_and_faults_still_fail
             r.failures().collect::<Vec<_>>()
         );
     }
+    // The slow terminal answers in wall time: the case took at least the delay, and the clinic
+    // waited for the answer.
+    let r = run("", "QC-3.03");
+    assert!(r.duration_ms >= 1500, "QC-3.03 took {} ms", r.duration_ms);
+    assert!(
+        r.checks.iter().any(|c| c.rule == "POLL-WAIT" && c.ok),
+        "{:#?}",
+        r.checks
+    );
+    // The reader's message codes reach the evidence (the step answer carries them).
+    let r = run("", "QC-4.05");
+    let nofile: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|c| c.rule == "READER-NOFILE")
+        .collect();
+    assert_eq!(nofile.len(), 2, "{:#?}", r.checks);
+    for c in nofile {
+        assert!(c.message.contains("(MOCK-R"), "{}", c.message);
+    }
     for (fault, id) in [
         ("non-atomic-writes", "QC-1.03"),
         ("ignores-validity-3", "QC-1.03"),

@@ -1235,6 +1235,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn world_settings() {
+        let known = Known::fixtures().unwrap();
+        let head = "title: t\nclock: { start: 2026-11-25T09:30:00 }\n";
+        let steps = "steps:\n  - drop: valid-kokuho\n";
+        let ok = parse(
+            "ok.yaml",
+            &format!("{head}result-encoding: utf-8\nclient-delay: 1500ms\n{steps}"),
+            &known,
+        )
+        .unwrap();
+        assert_eq!(ok.result_encoding, Some(Encoding::Utf8));
+        assert_eq!(
+            ok.client_delay,
+            Some(std::time::Duration::from_millis(1500))
+        );
+        let plain = parse("plain.yaml", &format!("{head}{steps}"), &known).unwrap();
+        assert_eq!((plain.result_encoding, plain.client_delay), (None, None));
+        let bad = parse(
+            "bad.yaml",
+            &format!("{head}result-encoding: latin1\nclient-delay: 1.5s\n{steps}"),
+            &known,
+        )
+        .unwrap_err();
+        let at: Vec<(usize, usize, &str)> = bad
+            .iter()
+            .map(|d| (d.line, d.column, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (3, 18, "unknown result encoding \"latin1\""),
+                (4, 15, "bad wall-time delay \"1.5s\""),
+            ]
+        );
+        assert!(bad.iter().all(|d| d.hint.is_some()));
+    }
+
+    #[test]
     fn wall_durations() {
         use std::time::Duration;
         assert_eq!(parse_wall_duration("1500ms"), Some(Duration::from_millis(1500)));

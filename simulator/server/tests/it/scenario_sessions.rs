@@ -410,3 +410,73 @@ async fn a_script_broken_before_a_restart_is_shown_and_never_fatal() {
     assert_eq!(out["step"]["state"], "passed", "{out}");
     served.stop().await;
 }
+
+/// A session's world settings: `result-encoding: utf-8` answers in UTF-8 (CharacterCodeIdentifier
+/// 0, while the served world stays Shift_JIS), `client-delay` holds each answer to a client's file
+/// that long in wall time, and the step answer of a card check carries the reader's message code.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sessions_world_settings_apply_to_its_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path()).await;
+    let yaml = format!(
+        "title: settings
+medical-institution-code: \"{EAST}\"
+clock: {{ start: 2026-12-01T09:00:00, mode: frozen }}
+result-encoding: utf-8
+client-delay: 400ms
+steps:
+  - card-check: {{ person: valid-shaho-honnin, mode: pin, pin: [\"0000\", \"0000\", \"0000\"] }}
+  - card-check: {{ person: valid-kokuho, mode: face, consent: [] }}
+"
+    );
+    let body = serde_json::json!({ "yaml": yaml, "name": "settings.yaml" }).to_string();
+    served.json("POST", "/admin/scenario/load", &body).await;
+    let folder = served.oqs.join("sessions").join(EAST);
+
+    let locked = served.json("POST", "/admin/scenario/step", "").await;
+    let code = locked["reader_message"].as_str().unwrap_or_default();
+    assert!(code.starts_with("MOCK-R"), "{locked}");
+    let ok = served.json("POST", "/admin/scenario/step", "").await;
+    assert!(
+        ok.get("reader_message").is_none_or(|m| m != locked["reader_message"]),
+        "{ok}"
+    );
+
+    let started = std::time::Instant::now();
+    let name = "OQSsiquc01req_20261201090000001.xml";
+    write_atomic(&folder.join("req"), name, &kouki_file(EAST));
+    let bytes = wait_for(
+        &folder.join("res").join(name.replace("req_", "res_")),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    let decoded = sim_messages::encoding::decode(&bytes).unwrap();
+    assert_eq!(decoded.encoding, TextEncoding::Utf8);
+    assert_eq!(
+        el(&decoded.text, "CharacterCodeIdentifier"),
+        "0",
+        "{}",
+        decoded.text
+    );
+    // The served world keeps its own encoding.
+    write_atomic(
+        &served.oqs.join("req"),
+        "OQSsiquc01req_other.xml",
+        &kouki_file("1319999999"),
+    );
+    let raw = wait_for(
+        &served.oqs.join("res/OQSsiquc01res_other.xml"),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(
+        sim_messages::encoding::decode(&raw).unwrap().encoding,
+        TextEncoding::ShiftJis
+    );
+    served.stop().await;
+}
