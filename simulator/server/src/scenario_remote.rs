@@ -4,7 +4,7 @@
 //! | endpoint | what |
 //! |---|---|
 //! | `POST /admin/scenario/load[?session=ID]` | load a script: JSON `{"file": PATH}` (a path on the simulator's machine) or `{"yaml": TEXT, "name": NAME}`, with optional `"session"`, `"folder": PATH` (the own world's shared folder; default `<--oqs-dir>/sessions/<session>`), `"attach": true` (play on the served world, as `serve --scenario`) and `"pcsc": true`; any other body is taken as the YAML script itself. 200 with the session (as `GET`), 422 with every diagnostic of an invalid script |
-//! | `POST /admin/scenario/step[?session=ID]` | play the next step: `{session, step: {index, line, kind, state, label, failure}, files: [{name, text}], cursor, finished, clock}`; `step` is `null` once every step has been played |
+//! | `POST /admin/scenario/step[?session=ID]` | play the next step: `{session, step: {index, line, kind, state, label, failure}, files: [{name, text}], cursor, finished, clock, reader_message}` (`reader_message`: the message code a `card-check` step ended with, e.g. `MOCK-R102`; absent otherwise); `step` is `null` once every step has been played |
 //! | `POST /admin/scenario/reset[?session=ID]` | back to the start, a fresh world; answers as `GET` |
 //! | `GET /admin/scenario[?session=ID]` | `{session, file, title, medical_institution_code, world, clock, clock_mode, folder, steps: [...], cursor, finished, passed, failed, files}`, plus `broken` (every diagnostic) for a stored session whose script no longer loads after a restart |
 //! | `GET /admin/scenarios` | every session, as a list of the above |
