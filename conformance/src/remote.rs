@@ -257,7 +257,8 @@ pub struct StepOutcome {
     pub step: Option<serde_json::Value>,
     /// The files the step wrote: `face/NAME`, `res/NAME`.
     #[serde(default)]
-    pub files: Vec<StepFile>,    /// The reader message code a card check ended with (`MOCK-R102`…).
+    pub files: Vec<StepFile>,
+    /// The reader message code a card check ended with (`MOCK-R102`…).
     #[serde(default)]
     pub reader_message: Option<String>,
 }

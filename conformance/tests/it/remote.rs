@@ -172,5 +172,9 @@ fn every_cases_script_is_a_valid_scenario() {
             panic!("{}: {d:?}\n{yaml}", c.id);
         }
     }
-    assert_eq!(runnable, conformance::cases::CASES.len(), "no case is left pending");
+    assert_eq!(
+        runnable,
+        conformance::cases::CASES.len(),
+        "no case is left pending"
+    );
 }

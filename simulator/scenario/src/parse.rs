@@ -1275,7 +1275,10 @@ mod tests {
     #[test]
     fn wall_durations() {
         use std::time::Duration;
-        assert_eq!(parse_wall_duration("1500ms"), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_wall_duration("1500ms"),
+            Some(Duration::from_millis(1500))
+        );
         assert_eq!(parse_wall_duration("2s"), Some(Duration::from_secs(2)));
         assert_eq!(parse_wall_duration("0ms"), Some(Duration::ZERO));
         assert_eq!(parse_wall_duration("61s"), None);

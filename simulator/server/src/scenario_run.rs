@@ -398,7 +398,11 @@ impl Run {
             .clone()
             .context("the served simulator has no shared folder")?;
         if let Some(e) = scenario.result_encoding {
-            let served = shared.engine.config().result_encoding.character_code_identifier();
+            let served = shared
+                .engine
+                .config()
+                .result_encoding
+                .character_code_identifier();
             let wanted = match e {
                 Encoding::Utf8 => "0",
                 Encoding::ShiftJis => "1",

@@ -438,7 +438,8 @@ steps:
     assert!(code.starts_with("MOCK-R"), "{locked}");
     let ok = served.json("POST", "/admin/scenario/step", "").await;
     assert!(
-        ok.get("reader_message").is_none_or(|m| *m != locked["reader_message"]),
+        ok.get("reader_message")
+            .is_none_or(|m| *m != locked["reader_message"]),
         "{ok}"
     );
 
