@@ -6,22 +6,20 @@ use conformance::runner::run_case;
 
 use crate::support::{config, named};
 
-/// A small run of `ids` against `--fault ignores-validity-3`. `QC-3.03` is run as against a
-/// running simulator, where it is pending (it needs the embedded engine's wall-time delay): the
-/// simulator is never contacted for it.
+/// A small run of `ids` against `--fault ignores-validity-3`. `QC-3.03` is marked not runnable
+/// yet (as a case of the table can be, with its reason), so the report shows a pending case: it
+/// is never run.
 fn small_report(ids: &[&str]) -> RunReport {
     let cfg = config("ignores-validity-3");
-    let mut remote = cfg.clone();
-    remote.simulator = Some(conformance::remote::RemoteSimulator {
-        url: "http://127.0.0.1:9".into(),
-        token: None,
-    });
     let named = named();
     let cases: Vec<_> = ids
         .iter()
         .map(|id| {
-            let cfg = if *id == "QC-3.03" { &remote } else { &cfg };
-            run_case(cfg, conformance::cases::case(id).expect("case"), &named)
+            let mut case = conformance::cases::case(id).expect("case").clone();
+            if *id == "QC-3.03" {
+                case.pending = Some("not runnable here: a pending case of the report test");
+            }
+            run_case(&cfg, &case, &named)
         })
         .collect();
     RunReport {
