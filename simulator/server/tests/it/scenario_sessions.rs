@@ -479,5 +479,17 @@ steps:
         sim_messages::encoding::decode(&raw).unwrap().encoding,
         TextEncoding::ShiftJis
     );
+    // An attached session plays on the served world: another encoding is refused, and said why.
+    let attached = serde_json::json!({
+        "yaml": yaml.replace(EAST, WEST),
+        "name": "attached.yaml",
+        "attach": true,
+    })
+    .to_string();
+    let (status, text) = served
+        .call("POST", "/admin/scenario/load", &[], &attached)
+        .await;
+    assert!(!status.is_success(), "{status} {text}");
+    assert!(text.contains("result-encoding"), "{text}");
     served.stop().await;
 }
