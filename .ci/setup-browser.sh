@@ -9,21 +9,9 @@ set -euo pipefail
 
 PACKAGES=(chromium chromium-driver fonts-noto-cjk)
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
-        missing+=("$p")
-    fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "setup-browser: installing ${missing[*]}"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-    echo "setup-browser: packages present"
-fi
+# shellcheck source=packages.sh
+. "$(dirname "$0")/packages.sh"
+ensure_packages setup-browser "${PACKAGES[@]}"
 
 for tool in chromium chromedriver; do
     if ! command -v "$tool" >/dev/null 2>&1; then

@@ -15,21 +15,9 @@ PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config)
 SOCKET=/run/pcscd/pcscd.comm
 LOG=${PCSCD_LOG:-/tmp/pcscd.log}
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
-        missing+=("$p")
-    fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "setup-pcsc: installing ${missing[*]}"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-    echo "setup-pcsc: packages present"
-fi
+# shellcheck source=packages.sh
+. "$(dirname "$0")/packages.sh"
+ensure_packages setup-pcsc "${PACKAGES[@]}"
 
 running() {
     # A live daemon (exact process name) and its socket.
