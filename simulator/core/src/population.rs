@@ -156,6 +156,36 @@ fn id_at<'a>(bytes: &'a str, ends: &[u32], i: u32) -> &'a str {
     &bytes[start..ends[i] as usize]
 }
 
+/// Checks that `person` fits a store already holding `quals` qualification rows and `id_len`
+/// bytes of ids, and resolves each qualification's insurer with `insurer`: the index of the
+/// person's first qualification row and the insurers' indexes. Shared by [`Population::add_ref`]
+/// and [`Batch::add`], so both refuse the same persons with the same errors.
+fn admit(
+    person: &Person,
+    quals: usize,
+    id_len: usize,
+    insurer: impl Fn(&InsurerNumber) -> Option<u16>,
+) -> Result<(u32, Vec<u16>), PopulationError> {
+    let mut insurers = Vec::with_capacity(person.qualifications.len());
+    for qual in &person.qualifications {
+        let Some(i) = insurer(&qual.insurer) else {
+            return Err(PopulationError::UnknownInsurer {
+                person: person.id.clone(),
+                insurer: qual.insurer.clone(),
+            });
+        };
+        insurers.push(i);
+    }
+    let first = u32::try_from(quals).map_err(|_| PopulationError::TooLarge)?;
+    if person.qualifications.len() > usize::from(u16::MAX)
+        || u32::try_from(quals + person.qualifications.len()).is_err()
+        || u32::try_from(id_len + person.id.len()).is_err()
+    {
+        return Err(PopulationError::TooLarge);
+    }
+    Ok((first, insurers))
+}
+
 impl Population {
     fn tag(&self) -> u64 {
         self.tag
@@ -232,27 +262,11 @@ impl Population {
         if self.index_of(&person.id).is_some() {
             return Err(PopulationError::DuplicatePerson(person.id.clone()));
         }
-        let mut insurers = Vec::with_capacity(person.qualifications.len());
-        for qual in &person.qualifications {
-            let Some(i) = self
-                .insurer_index
-                .get(&qual.insurer)
+        let (first, insurers) = admit(person, self.quals.len(), self.id_bytes.len(), |n| {
+            self.insurer_index
+                .get(n)
                 .and_then(|&i| u16::try_from(i).ok())
-            else {
-                return Err(PopulationError::UnknownInsurer {
-                    person: person.id.clone(),
-                    insurer: qual.insurer.clone(),
-                });
-            };
-            insurers.push(i);
-        }
-        let first = u32::try_from(self.quals.len()).map_err(|_| PopulationError::TooLarge)?;
-        if person.qualifications.len() > usize::from(u16::MAX)
-            || u32::try_from(self.quals.len() + person.qualifications.len()).is_err()
-            || u32::try_from(self.id_bytes.len() + person.id.len()).is_err()
-        {
-            return Err(PopulationError::TooLarge);
-        }
+        })?;
         let rec = PersonRec::new(&mut self.strings, &mut self.others, person, first)?;
         for (qual, &insurer) in person.qualifications.iter().zip(&insurers) {
             let q = QualRec::new(&mut self.strings, &mut self.extras, qual, p, insurer)?;

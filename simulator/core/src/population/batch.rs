@@ -106,23 +106,9 @@ impl Batch {
                 return Err(PopulationError::DuplicatePerson(person.id.clone()));
             }
         }
-        let mut insurers = Vec::with_capacity(person.qualifications.len());
-        for qual in &person.qualifications {
-            let Some(&i) = self.insurers.get(&qual.insurer) else {
-                return Err(PopulationError::UnknownInsurer {
-                    person: person.id.clone(),
-                    insurer: qual.insurer.clone(),
-                });
-            };
-            insurers.push(i);
-        }
-        let first = u32::try_from(self.quals.len()).map_err(|_| PopulationError::TooLarge)?;
-        if person.qualifications.len() > usize::from(u16::MAX)
-            || u32::try_from(self.quals.len() + person.qualifications.len()).is_err()
-            || u32::try_from(self.id_bytes.len() + person.id.len()).is_err()
-        {
-            return Err(PopulationError::TooLarge);
-        }
+        let (first, insurers) = super::admit(person, self.quals.len(), self.id_bytes.len(), |n| {
+            self.insurers.get(n).copied()
+        })?;
         let rec = PersonRec::new(&mut self.strings, &mut self.others, person, first)?;
         let mut recs = Vec::with_capacity(person.qualifications.len());
         for (qual, &insurer) in person.qualifications.iter().zip(&insurers) {
